@@ -1,0 +1,56 @@
+"""The data and the rules of the flea market.
+
+Re-exports the models and lists them all, in creation order, for `init-db`.
+"""
+
+from .comments import Comment
+from .db import db
+from .listings import Listing, ListingStatus
+from .moderation import ModerationEvent
+from .notifications import Notification, NotificationKind, OutgoingMail
+from .orders import Order, OrderLine, OrderStatus, Product
+from .photos import Photo
+from .users import Role, User, UserRoles
+
+ALL_MODELS = [
+    Role,
+    User,
+    UserRoles,
+    Photo,
+    Product,
+    Order,
+    OrderLine,
+    Listing,
+    ModerationEvent,
+    Comment,
+    Notification,
+    OutgoingMail,
+]
+
+
+def create_tables():
+    """Create missing tables and indexes; safe to run again."""
+    with db.database.atomic():
+        db.database.create_tables(ALL_MODELS, safe=True)
+
+
+__all__ = [
+    "ALL_MODELS",
+    "Comment",
+    "Listing",
+    "ListingStatus",
+    "ModerationEvent",
+    "Notification",
+    "NotificationKind",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "OutgoingMail",
+    "Photo",
+    "Product",
+    "Role",
+    "User",
+    "UserRoles",
+    "create_tables",
+    "db",
+]

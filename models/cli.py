@@ -1,0 +1,60 @@
+"""Command-line commands: `flask --app app init-db | demo-data | send-mail`."""
+
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from . import create_tables
+from .db import db
+
+
+def _connect():
+    db.database.connect(reuse_if_open=True)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create missing tables and indexes (safe to run again)."""
+    _connect()
+    create_tables()
+    click.echo("Database ready.")
+
+
+@click.command("demo-data")
+@click.option("--listings", "listings", type=click.IntRange(min=0), default=0, help="Also add N synthetic listings.")
+@click.option("--seed", type=int, default=None, help="Random seed for the synthetic listings.")
+@with_appcontext
+def demo_data_command(listings, seed):
+    """Load the demo accounts, products and orders (safe to run again)."""
+    from .demo import DEMO_ACCOUNTS, generate_listings, load_demo_data
+
+    _connect()
+    create_tables()
+    load_demo_data()
+    click.echo("Demo accounts: " + ", ".join(f"{a['username']} / {a['password']}" for a in DEMO_ACCOUNTS))
+    if listings:
+        started = time.monotonic()
+        with click.progressbar(length=listings, label="Synthetic listings") as bar:
+            generate_listings(listings, progress=bar.update, seed=seed)
+        click.echo(f"Added {listings} listings in {time.monotonic() - started:.1f} s.")
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send the mail that is still pending (after a mail server failure)."""
+    from .notifications import deliver_pending
+
+    _connect()
+    sent, failed = deliver_pending()
+    click.echo(f"Sent {sent}, failed {failed}.")
+    if failed:
+        raise SystemExit(1)
+
+
+def init_app(app):
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(send_mail_command)

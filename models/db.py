@@ -1,0 +1,78 @@
+"""The database handle every model binds to, and how a real database is opened.
+
+`db` is created bare at import time and bound to an actual database in
+`create_app()`, so tests and workers can each point it somewhere else.
+"""
+
+from contextlib import contextmanager
+
+from peewee import PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect
+from playhouse.flask_utils import FlaskDB
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers never block the writer
+    "foreign_keys": 1,
+    "busy_timeout": 10000,  # wait for the write lock instead of failing at once
+    "synchronous": "normal",  # safe with WAL, much faster than FULL
+    "cache_size": -32000,  # 32 MB page cache per connection
+}
+
+
+class AppDB(FlaskDB):
+    """FlaskDB that tolerates a connection already opened by a CLI command or test."""
+
+    def connect_db(self):
+        from flask import request
+
+        if self._excluded_routes and request.endpoint in self._excluded_routes:
+            return
+        self.database.connect(reuse_if_open=True)
+
+
+db = AppDB()
+# Touch the Model property once so that it is bound to a Proxy we can initialise later.
+BaseModel = db.Model
+
+
+def open_database(url):
+    """Open a peewee database from a `playhouse.db_url` address."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    return connect(url)
+
+
+def database():
+    """The real database object behind the proxy."""
+    return db.database.obj
+
+
+def is_postgres():
+    return isinstance(database(), PostgresqlDatabase)
+
+
+def is_sqlite():
+    return isinstance(database(), SqliteDatabase)
+
+
+@contextmanager
+def write_transaction():
+    """A transaction that takes the write lock up front.
+
+    On SQLite `BEGIN IMMEDIATE` serialises writers from the start, so a
+    read-check-write sequence (quantity left on an order line) cannot be
+    interleaved by another writer. On PostgreSQL the caller locks the rows it
+    depends on with `SELECT ... FOR UPDATE`.
+    """
+    real = database()
+    if isinstance(real, SqliteDatabase) and real.transaction_depth() == 0:
+        with real.atomic(lock_type="IMMEDIATE") as txn:
+            yield txn
+    else:
+        with real.atomic() as txn:
+            yield txn
+
+
+def after_commit(fn):
+    """Run `fn` once the current transaction commits (at once outside one)."""
+    database().after_commit(fn)

@@ -1,0 +1,287 @@
+"""Demo data: the contract's accounts, a small catalog with generated pictures, orders,
+and on request many synthetic listings for load tests."""
+
+import io
+import random
+import secrets
+from decimal import Decimal
+
+from flask_security import hash_password
+from PIL import Image, ImageDraw
+
+from .db import database, is_postgres
+from .orders import Order, OrderLine, OrderStatus, Product
+from .photos import Photo, process_image, write_files
+from .users import Role, User, UserRoles, utcnow
+
+DEMO_ACCOUNTS = [
+    {"username": "admin", "email": "admin@example.com", "password": "admin12345", "note": "role admin"},
+    {"username": "alice", "email": "alice@example.com", "password": "alice12345", "note": "customer"},
+    {"username": "bob", "email": "bob@example.com", "password": "bob12345", "note": "customer"},
+]
+
+CATALOG = [
+    (
+        "Winter parka, navy",
+        "Warm hooded parka with a detachable faux-fur trim. Water-repellent shell.",
+        "8990",
+        (32, 56, 110),
+    ),
+    (
+        "Running shoes Stride 2",
+        "Light running shoes with a cushioned sole and breathable mesh upper.",
+        "5490",
+        (220, 80, 60),
+    ),
+    ("Wool scarf, grey", "Soft merino wool scarf, 180 × 30 cm.", "1290", (130, 130, 140)),
+    (
+        "Leather backpack",
+        'Genuine leather backpack with a padded laptop sleeve (15").',
+        "7490",
+        (120, 72, 40),
+    ),
+    ("Linen shirt, white", "Relaxed-fit linen shirt with mother-of-pearl buttons.", "2990", (235, 235, 225)),
+    ("Denim jeans, slim", "Slim-fit stretch denim, mid-rise, dark wash.", "3990", (40, 70, 120)),
+    ("Rain boots, yellow", "Natural rubber rain boots with a cotton lining.", "2490", (240, 200, 40)),
+    ("Knitted sweater, green", "Chunky cable-knit sweater made of wool and alpaca.", "4590", (50, 120, 80)),
+]
+
+# (owner, number, status, [(catalog index, quantity)])
+ORDERS = [
+    ("alice", "1001", OrderStatus.COMPLETED, [(0, 1), (2, 3)]),
+    ("alice", "1002", OrderStatus.COMPLETED, [(1, 1)]),
+    ("alice", "1003", OrderStatus.PAID, [(3, 1)]),
+    ("bob", "1004", OrderStatus.COMPLETED, [(4, 2), (5, 1)]),
+]
+
+
+def product_picture(color, seed):
+    """A simple generated product picture: a coloured card with a few shapes."""
+    rnd = random.Random(seed)
+    img = Image.new("RGB", (800, 800), (246, 246, 248))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((80, 80, 720, 720), radius=60, fill=color)
+    light = tuple(min(255, c + 60) for c in color)
+    for _ in range(5):
+        x, y, r = rnd.randint(160, 640), rnd.randint(160, 640), rnd.randint(30, 90)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=light)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def needs_demo_data():
+    return not User.select().exists()
+
+
+def _store_photo(data):
+    processed = process_image(data, "product.png")
+    stem = write_files(processed)
+    return Photo.create(stem=stem, ext=processed.ext, width=processed.width, height=processed.height)
+
+
+def load_demo_data():
+    """Load the demo accounts, catalog and orders; safe to run again."""
+    with database().atomic():
+        admin_role, _created = Role.get_or_create(name="admin", defaults={"description": "Store administrator"})
+        users = {}
+        for account in DEMO_ACCOUNTS:
+            user = User.get_or_none(User.email == account["email"])
+            if user is None:
+                user = User.create(
+                    email=account["email"],
+                    username=account["username"],
+                    password=hash_password(account["password"]),
+                    fs_uniquifier=secrets.token_hex(16),
+                    confirmed_at=utcnow(),
+                )
+            users[account["username"]] = user
+        UserRoles.get_or_create(user=users["admin"], role=admin_role)
+
+        products = []
+        for index, (name, description, price, color) in enumerate(CATALOG):
+            product = Product.get_or_none(Product.name == name)
+            if product is None:
+                photo = _store_photo(product_picture(color, index))
+                product = Product.create(name=name, description=description, price=Decimal(price), photo=photo)
+            products.append(product)
+
+        for days_ago, (owner, number, status, lines) in enumerate(ORDERS):
+            if Order.select().where(Order.number == number).exists():
+                continue
+            placed = utcnow().replace(microsecond=0) - _days(40 - 8 * days_ago, 0)
+            order = Order.create(
+                user=users[owner],
+                number=number,
+                status=status,
+                created_at=placed,
+                completed_at=placed + _days(5, 0) if status == OrderStatus.COMPLETED else None,
+            )
+            for product_index, quantity in lines:
+                product = products[product_index]
+                # The customer paid a little more than today's price: prices go down.
+                OrderLine.create(order=order, product=product, price=product.price + 500, quantity=quantity)
+    return users
+
+
+# A vocabulary of well over 100 words, so that any one word is in about 1% of
+# synthetic listings, as in a real catalog.
+ADJECTIVES = (
+    "cosy warm light heavy soft classic modern vintage sporty elegant casual formal slim loose long short "
+    "quilted padded knitted woven striped checked dotted plain bright pale dark rich muted glossy matte "
+    "rugged delicate roomy compact sturdy airy stretchy crisp smooth textured fluffy sleek chunky cropped "
+    "oversized tailored relaxed fitted layered lined unlined hooded belted pleated ribbed embroidered printed "
+    "washed distressed waxed brushed polished suede-look reversible convertible foldable packable breathable "
+    "waterproof windproof insulated thermal seamless ergonomic minimalist retro urban alpine coastal rustic "
+    "festive everyday weekend travel office evening summer winter autumn spring"
+).split()
+NOUNS = (
+    "parka coat jacket blazer vest cardigan sweater hoodie sweatshirt shirt blouse tunic dress skirt trousers "
+    "jeans shorts leggings jumpsuit overalls pyjamas robe scarf shawl hat beanie cap beret gloves mittens "
+    "belt tie socks tights boots sneakers loafers sandals slippers heels pumps brogues moccasins backpack "
+    "handbag tote clutch wallet purse suitcase duffel umbrella sunglasses watch bracelet necklace earrings "
+    "ring brooch pendant keychain lamp kettle toaster blender mixer teapot mug plate bowl vase cushion "
+    "blanket duvet pillow towel rug curtain mirror clock frame candle basket shelf stool chair table desk "
+    "bookcase wardrobe dresser bicycle helmet skateboard scooter tent sleeping-bag thermos headphones speaker"
+).split()
+COLOURS = (
+    "black white grey navy blue teal green olive khaki beige sand brown rust red burgundy pink coral orange "
+    "mustard yellow lilac purple plum ivory charcoal"
+).split()
+MATERIALS = (
+    "cotton linen wool merino cashmere alpaca silk satin velvet corduroy denim leather suede nylon polyester "
+    "fleece tweed jersey canvas bamboo oak walnut ceramic porcelain glass steel brass copper rattan"
+).split()
+CITIES = (
+    "Moscow Kazan Samara Tver Tula Omsk Perm Ufa Sochi Kirov Penza Kursk Orel Vologda Yaroslavl Ryazan Kaluga "
+    "Smolensk Pskov Murmansk Tomsk Irkutsk Chita Barnaul Saratov Volgograd Astrakhan Kostroma Ivanovo Vladimir"
+).split()
+VOCABULARY = sorted(set(ADJECTIVES + NOUNS + COLOURS + MATERIALS + CITIES))
+
+
+def _synthetic_text(rnd):
+    adjective, colour, noun = rnd.choice(ADJECTIVES), rnd.choice(COLOURS), rnd.choice(NOUNS)
+    name = f"{adjective.capitalize()} {colour} {noun}"
+    description = (
+        f"{rnd.choice(ADJECTIVES).capitalize()} {rnd.choice(NOUNS)} made of {rnd.choice(MATERIALS)}, "
+        f"worn a couple of times. Pick-up in {rnd.choice(CITIES)} or delivery by post.\n"
+        f"Contacts: +7 900 {rnd.randint(100, 999)}-{rnd.randint(10, 99)}-{rnd.randint(10, 99)}"
+    )
+    return name, description
+
+
+def _next_id(model):
+    last = model.select(model.id).order_by(model.id.desc()).limit(1).scalar()
+    return (last or 0) + 1
+
+
+def _reset_sequence(model):
+    if is_postgres():
+        table = model._meta.table_name
+        database().execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+        )
+
+
+def generate_listings(count, progress=None, seed=None, batch=2000):
+    """Bulk-insert `count` synthetic listings (about 90% approved) with their orders and events."""
+    from .lifecycle import bulk_import_listings
+
+    rnd = random.Random(seed)
+    products = list(Product.select())
+    if not products:
+        load_demo_data()
+        products = list(Product.select())
+    sellers = _synthetic_sellers(max(20, min(2000, count // 50)))
+    other_statuses = ["moderation", "declined", "removed", "sold"]
+    done = 0
+    with database().atomic():
+        while done < count:
+            size = min(batch, count - done)
+            order_id, line_id = _next_id(Order), _next_id(OrderLine)
+            now = utcnow()
+            orders, lines, listings = [], [], []
+            for i in range(size):
+                seller = rnd.choice(sellers)
+                product = rnd.choice(products)
+                bought = rnd.randint(1, 3)
+                when = now.replace(microsecond=0) - _days(rnd.randint(0, 700), rnd.randint(0, 86399))
+                orders.append((order_id + i, seller, f"S{order_id + i:08d}", OrderStatus.COMPLETED, when, when))
+                lines.append((line_id + i, order_id + i, product.id, product.price, bought))
+                name, description = _synthetic_text(rnd)
+                status = "approved" if rnd.random() < 0.9 else rnd.choice(other_statuses)
+                price = Decimal(rnd.randint(200, 20000)) + Decimal(rnd.choice([0, 0, 0, 50, 90])) / 100
+                listings.append(
+                    {
+                        "owner": seller,
+                        "order_line": line_id + i,
+                        "name": name,
+                        "description": description,
+                        "price": price,
+                        "quantity": rnd.randint(1, bought),
+                        "status": status,
+                        "created_at": when,
+                        "updated_at": when,
+                    }
+                )
+            Order.insert_many(
+                orders,
+                fields=[
+                    Order.id,
+                    Order.user,
+                    Order.number,
+                    Order.status,
+                    Order.created_at,
+                    Order.completed_at,
+                ],
+            ).execute()
+            OrderLine.insert_many(
+                lines,
+                fields=[
+                    OrderLine.id,
+                    OrderLine.order,
+                    OrderLine.product,
+                    OrderLine.price,
+                    OrderLine.quantity,
+                ],
+            ).execute()
+            bulk_import_listings(listings)
+            done += size
+            if progress:
+                progress(size)
+        _reset_sequence(Order)
+        _reset_sequence(OrderLine)
+    return done
+
+
+def _days(days, seconds):
+    import datetime as dt
+
+    return dt.timedelta(days=days, seconds=seconds)
+
+
+def _synthetic_sellers(count):
+    """Synthetic seller accounts (seller0001...), sharing one password hash for speed."""
+    existing = [u.id for u in User.select(User.id).where(User.username.startswith("seller")).limit(count)]
+    missing = count - len(existing)
+    if missing > 0:
+        password = hash_password("seller12345")
+        start = len(existing) + 1
+        rows = []
+        for n in range(start, start + missing):
+            login = f"seller{n:04d}"
+            if User.select().where(User.username == login).exists():
+                continue
+            rows.append(
+                {
+                    "email": f"{login}@example.com",
+                    "username": login,
+                    "password": password,
+                    "fs_uniquifier": secrets.token_hex(16),
+                    "confirmed_at": utcnow(),
+                }
+            )
+        for i in range(0, len(rows), 500):
+            User.insert_many(rows[i : i + 500]).execute()
+        existing = [u.id for u in User.select(User.id).where(User.username.startswith("seller")).limit(count)]
+    return existing

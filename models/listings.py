@@ -1,0 +1,121 @@
+"""Listings: a customer's offer to resell units of a completed order line."""
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField, fn
+
+from .db import BaseModel
+from .orders import Order, OrderLine
+from .photos import Photo
+from .users import User, utcnow
+
+
+class ListingStatus:
+    MODERATION = "moderation"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    REMOVED = "removed"
+    SOLD = "sold"
+
+    ALL = (MODERATION, APPROVED, DECLINED, REMOVED, SOLD)
+    # Sold and Removed are final: nothing moves a listing out of them.
+    FINAL = (REMOVED, SOLD)
+    LABELS = {
+        MODERATION: _l("On moderation"),
+        APPROVED: _l("Approved"),
+        DECLINED: _l("Declined"),
+        REMOVED: _l("Removed"),
+        SOLD: _l("Sold"),
+    }
+
+
+class Listing(BaseModel):
+    """A listing. Its `status` is written only by `models.lifecycle`."""
+
+    owner = ForeignKeyField(User, backref="listings", on_delete="CASCADE")
+    order_line = ForeignKeyField(OrderLine, backref="listings", on_delete="RESTRICT")
+    name = CharField(max_length=200)
+    description = TextField()
+    price = DecimalField(max_digits=12, decimal_places=2, auto_round=False)
+    quantity = IntegerField()
+    photo = ForeignKeyField(Photo, null=True, on_delete="SET NULL")
+    status = CharField(max_length=16, default=ListingStatus.MODERATION)
+    decline_reason = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    # When it was last approved: the showcase's "newest first" order.
+    published_at = DateTimeField(null=True)
+    # Bumped by every change; a move made on a stale version is refused.
+    version = IntegerField(default=1)
+    # JSON of the fields as last approved, so a moderator can see what an edit changed.
+    approved_snapshot = TextField(null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "published_at", "id"), False),  # showcase, newest first
+            (("status", "price", "id"), False),  # showcase sorted by price
+            (("owner", "created_at"), False),  # "My items for sale"
+            (("status", "created_at"), False),  # admin list, filter by status
+            (("order_line",), False),  # quantity left on a line
+            (("photo",), False),
+        )
+
+    @property
+    def status_label(self):
+        return ListingStatus.LABELS.get(self.status, self.status)
+
+    @property
+    def is_public(self):
+        return self.status == ListingStatus.APPROVED
+
+    @property
+    def is_final(self):
+        return self.status in ListingStatus.FINAL
+
+    @classmethod
+    def with_related(cls):
+        """Listings with owner, photo, order line, order and product, in one query."""
+        from .orders import Product
+
+        product_photo = Photo.alias("product_photo")
+        return (
+            cls.select(cls, User, Photo, OrderLine, Order, Product, product_photo)
+            .join(User, on=(cls.owner == User.id))
+            .switch(cls)
+            .join(Photo, JOIN.LEFT_OUTER, on=(cls.photo == Photo.id))
+            .switch(cls)
+            .join(OrderLine, on=(cls.order_line == OrderLine.id))
+            .join(Order, on=(OrderLine.order == Order.id))
+            .switch(OrderLine)
+            .join(Product, on=(OrderLine.product == Product.id))
+            .join(product_photo, JOIN.LEFT_OUTER, on=(Product.photo == product_photo.id), attr="product_photo")
+        )
+
+    @classmethod
+    def public(cls):
+        """The one definition of "public": Approved."""
+        return cls.with_related().where(cls.status == ListingStatus.APPROVED)
+
+    @classmethod
+    def owned_by(cls, user):
+        return cls.with_related().where(cls.owner == user.id).order_by(cls.created_at.desc(), cls.id.desc())
+
+    @property
+    def shown_photo(self):
+        """The seller's photo, else the product's."""
+        if self.photo_id:
+            return self.photo
+        product = self.order_line.product
+        return getattr(product, "product_photo", None) if product.photo_id else None
+
+
+def listed_quantities(line_ids):
+    """Units already listed per order line, whatever the listings' status."""
+    if not line_ids:
+        return {}
+    rows = (
+        Listing.select(Listing.order_line, fn.SUM(Listing.quantity).alias("listed"))
+        .where(Listing.order_line.in_(list(line_ids)))
+        .group_by(Listing.order_line)
+        .tuples()
+    )
+    return {line_id: int(listed) for line_id, listed in rows}

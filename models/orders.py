@@ -1,0 +1,77 @@
+"""The e-store substrate the flea market plugs into: products, orders and their lines."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField
+
+from .db import BaseModel
+from .photos import Photo
+from .users import User, utcnow
+
+
+class OrderStatus:
+    NEW = "new"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    LABELS = {
+        NEW: _l("New"),
+        PAID: _l("Paid"),
+        SHIPPED: _l("Shipped"),
+        COMPLETED: _l("Completed"),
+        CANCELLED: _l("Cancelled"),
+    }
+
+
+class Product(BaseModel):
+    name = CharField(max_length=200)
+    description = TextField(default="")
+    price = DecimalField(max_digits=12, decimal_places=2)
+    photo = ForeignKeyField(Photo, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Order(BaseModel):
+    user = ForeignKeyField(User, backref="orders", on_delete="CASCADE")
+    number = CharField(max_length=32, unique=True)
+    status = CharField(max_length=16, default=OrderStatus.NEW, index=True)
+    created_at = DateTimeField(default=utcnow)
+    completed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "created_at"), False),)
+
+    @property
+    def status_label(self):
+        return OrderStatus.LABELS.get(self.status, self.status)
+
+    @classmethod
+    def of_user(cls, user):
+        """The user's orders, newest first."""
+        return cls.select().where(cls.user == user.id).order_by(cls.created_at.desc(), cls.id.desc())
+
+
+class OrderLine(BaseModel):
+    order = ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="RESTRICT")
+    price = DecimalField(max_digits=12, decimal_places=2)  # what the customer paid per unit
+    quantity = IntegerField()
+
+    @property
+    def total(self):
+        return (self.price or Decimal(0)) * self.quantity
+
+    @classmethod
+    def sellable_for(cls, user):
+        """Lines of the user's Completed orders, with their order and product joined."""
+        return (
+            cls.select(cls, Order, Product)
+            .join(Order)
+            .switch(cls)
+            .join(Product)
+            .where((Order.user == user.id) & (Order.status == OrderStatus.COMPLETED))
+            .order_by(Order.completed_at.desc(), Order.id.desc(), cls.id)
+        )

@@ -1,0 +1,247 @@
+"""Photos: the one pipeline every uploaded or generated image goes through.
+
+An upload is checked and re-encoded in memory (`process_image`), then written
+under the upload folder with a random name, atomically (`write_files`), and only
+then recorded in the database. A crash therefore leaves at worst an orphan file
+(found and removed by `flask check --fix`), never a row without its files or a
+half-written file.
+"""
+
+import io
+import os
+import secrets
+import tempfile
+import warnings
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .db import BaseModel
+from .users import User, utcnow
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+DISPLAY_BOX = (1600, 1600)
+THUMB_BOX = (480, 480)
+# The formats we decode at all; anything else is refused before decoding.
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+ALLOWED_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif"}
+# What each accepted format is stored as. GIF becomes a still PNG of its first frame.
+STORED_AS = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp"), "GIF": ("PNG", "png")}
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+class PhotoError(ValueError):
+    """An upload that is not an acceptable photo; the message is shown next to the field."""
+
+
+class Photo(BaseModel):
+    """One stored image: `<stem>.<ext>` for display and `<stem>.thumb.<ext>` for lists."""
+
+    stem = CharField(max_length=40, unique=True)
+    ext = CharField(max_length=8)
+    width = IntegerField()
+    height = IntegerField()
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def filename(self):
+        return f"{self.stem}.{self.ext}"
+
+    @property
+    def thumb_filename(self):
+        return f"{self.stem}.thumb.{self.ext}"
+
+    @property
+    def content_type(self):
+        return CONTENT_TYPES[self.ext]
+
+
+@dataclass
+class ProcessedImage:
+    """A re-encoded image held in memory, ready to be written."""
+
+    display: bytes
+    thumb: bytes
+    ext: str
+    width: int
+    height: int
+
+
+def upload_dir():
+    return current_app.config["UPLOAD_DIR"]
+
+
+def _check_name(filename):
+    ext = os.path.splitext(filename or "")[1].lower()
+    if filename and ext not in ALLOWED_EXTENSIONS:
+        raise PhotoError(_l("Only JPEG, PNG, WebP or GIF photos can be uploaded."))
+
+
+def _fit(size, box):
+    """The size `size` scaled down to fit in `box`, keeping the aspect ratio."""
+    w, h = size
+    scale = min(box[0] / w, box[1] / h, 1.0)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _encode(image, fmt):
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=85, progressive=True)
+    elif fmt == "WEBP":
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.save(out, "WEBP", quality=82, method=4)
+    else:
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=False)
+    # No `exif=` or `pnginfo=` is passed, so no metadata (GPS included) survives.
+    return out.getvalue()
+
+
+def process_image(data, filename=None):
+    """Check and re-encode raw image bytes; raise PhotoError with a readable reason."""
+    _check_name(filename)
+    if len(data) > MAX_BYTES:
+        raise PhotoError(_l("The photo is larger than 10 MB."))
+    if not data:
+        raise PhotoError(_l("The file is empty."))
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice that; treat it as a refusal.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                # Checked from the header, before anything is decoded.
+                if width * height > MAX_PIXELS:
+                    raise PhotoError(_l("The photo is larger than 40 megapixels."))
+                probe.verify()
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+            if fmt == "JPEG":
+                # Let the JPEG decoder scale down while decoding: several times faster.
+                # The display box is square, so EXIF rotation does not change the target.
+                image.draft("RGB", _fit((width, height), DISPLAY_BOX))
+            image.load()
+    except PhotoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(_l("The photo is larger than 40 megapixels.")) from None
+    except UnidentifiedImageError:
+        raise PhotoError(_l("This file is not a JPEG, PNG, WebP or GIF image.")) from None
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError):
+        raise PhotoError(_l("The image is damaged or incomplete.")) from None
+
+    try:
+        image = ImageOps.exif_transpose(image)
+        if fmt == "GIF":
+            image = image.convert("RGBA")
+        out_fmt, ext = STORED_AS[fmt]
+        display = image
+        if display.size != _fit(display.size, DISPLAY_BOX):
+            display = display.resize(_fit(display.size, DISPLAY_BOX), Image.Resampling.LANCZOS)
+        thumb = display.copy()
+        thumb.thumbnail(THUMB_BOX, Image.Resampling.LANCZOS)
+        return ProcessedImage(
+            display=_encode(display, out_fmt),
+            thumb=_encode(thumb, out_fmt),
+            ext=ext,
+            width=display.width,
+            height=display.height,
+        )
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise PhotoError(_l("The image is damaged or incomplete.")) from exc
+
+
+def _write_atomic(path, data):
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def new_stem():
+    return secrets.token_hex(16)
+
+
+def write_files(processed, directory=None):
+    """Write both sizes under a fresh random name; return the stem."""
+    directory = directory or upload_dir()
+    os.makedirs(directory, exist_ok=True)
+    stem = new_stem()
+    display_path = os.path.join(directory, f"{stem}.{processed.ext}")
+    thumb_path = os.path.join(directory, f"{stem}.thumb.{processed.ext}")
+    try:
+        _write_atomic(thumb_path, processed.thumb)
+        _write_atomic(display_path, processed.display)
+    except BaseException:
+        remove_files(stem, processed.ext, directory)
+        raise
+    return stem
+
+
+def remove_files(stem, ext, directory=None):
+    directory = directory or upload_dir()
+    for name in (f"{stem}.{ext}", f"{stem}.thumb.{ext}"):
+        try:
+            os.unlink(os.path.join(directory, name))
+        except FileNotFoundError:
+            pass
+
+
+def file_path(photo, thumb=False):
+    """Where a stored photo lives; built from the row, never from request input."""
+    return os.path.join(upload_dir(), photo.thumb_filename if thumb else photo.filename)
+
+
+class StagedPhoto:
+    """Files written to disk whose row is created inside the caller's transaction.
+
+    Use as a context manager: if the block raises, the files are removed, so a
+    failed transaction leaves no orphan behind.
+    """
+
+    def __init__(self, processed, uploaded_by=None):
+        self.processed = processed
+        self.uploaded_by = uploaded_by
+        self.stem = None
+
+    def __enter__(self):
+        self.stem = write_files(self.processed)
+        return self
+
+    def create_row(self):
+        return Photo.create(
+            stem=self.stem,
+            ext=self.processed.ext,
+            width=self.processed.width,
+            height=self.processed.height,
+            uploaded_by=self.uploaded_by,
+        )
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            remove_files(self.stem, self.processed.ext)
+        return False
+
+
+def delete_photo(photo):
+    """Remove a photo row and then its files (call after the change is committed)."""
+    Photo.delete().where(Photo.id == photo.id).execute()
+    remove_files(photo.stem, photo.ext)

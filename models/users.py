@@ -1,0 +1,70 @@
+"""Accounts and roles, in the shape Flask-Security-Too's peewee datastore expects."""
+
+import datetime as dt
+
+from flask_security import RoleMixin, UserMixin
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from .db import BaseModel
+
+
+def utcnow():
+    # Naive UTC everywhere: SQLite has no time zones and PostgreSQL columns are
+    # `timestamp without time zone`, so both store the same thing.
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Role(RoleMixin, BaseModel):
+    name = CharField(max_length=80, unique=True)
+    description = TextField(null=True)
+    permissions = TextField(null=True)
+    update_datetime = DateTimeField(default=utcnow)
+
+
+class User(UserMixin, BaseModel):
+    """A store customer or admin. `username` is the public login shown on listings."""
+
+    email = CharField(max_length=255, unique=True)
+    username = CharField(max_length=64, unique=True, null=True)
+    password = CharField(max_length=255, null=True)
+    active = BooleanField(default=True)
+    fs_uniquifier = CharField(max_length=64, unique=True)
+    confirmed_at = DateTimeField(null=True)
+    last_login_at = DateTimeField(null=True)
+    current_login_at = DateTimeField(null=True)
+    last_login_ip = CharField(max_length=64, null=True)
+    current_login_ip = CharField(max_length=64, null=True)
+    login_count = IntegerField(null=True)
+    locale = CharField(max_length=8, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def display_name(self):
+        return self.username or self.email.split("@", 1)[0]
+
+    def has_role(self, role):
+        """Role check with the user's role names loaded in one query and kept."""
+        name = role if isinstance(role, str) else role.name
+        if getattr(self, "_role_names", None) is None:
+            query = Role.select(Role.name).join(UserRoles).where(UserRoles.user == self.id)
+            self._role_names = {r.name for r in query}
+        return name in self._role_names
+
+    @property
+    def is_admin(self):
+        return self.has_role("admin")
+
+
+class UserRoles(BaseModel):
+    # Flask-Security reads `user.roles` through this link model, hence the backref.
+    user = ForeignKeyField(User, backref="roles", on_delete="CASCADE")
+    role = ForeignKeyField(Role, backref="users", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("user", "role"), True),)
+
+    name = property(lambda self: self.role.name)
+    description = property(lambda self: self.role.description)
+
+    def get_permissions(self):
+        return self.role.get_permissions()

@@ -1,0 +1,203 @@
+"""The customer's personal area: orders, putting lines up for sale, own listings, notifications."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+
+from models import Listing, ListingStatus, Notification, Order, OrderLine, Photo, Product, lifecycle
+from models.listings import listed_quantities
+
+from .forms import EmptyForm, ListingForm
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.before_request
+@auth_required()
+def require_login():
+    """Every page here is personal: anonymous visitors are sent to the login page."""
+
+
+def _refuse(error, listing_is_public=False):
+    """Turn an access refusal from the lifecycle into the right HTTP answer."""
+    if error.not_found or (error.forbidden and not listing_is_public):
+        abort(404)  # a listing that is not public looks exactly like one that does not exist
+    abort(403)
+
+
+@bp.get("/orders/")
+def orders():
+    """Every order of the customer, with its lines' product names."""
+    orders = list(Order.of_user(current_user))
+    lines = (
+        OrderLine.select(OrderLine, Order, Product)
+        .join(Order)
+        .switch(OrderLine)
+        .join(Product)
+        .where(Order.user == current_user.id)
+        .order_by(OrderLine.id)
+    )
+    by_order = {}
+    for line in lines:
+        by_order.setdefault(line.order_id, []).append(line)
+    return render_template("account/orders.html", orders=orders, lines_by_order=by_order, tab="all")
+
+
+def _completed_context(forms=None, open_line=None):
+    lines = list(OrderLine.sellable_for(current_user))
+    line_ids = [line.id for line in lines]
+    listings_by_line = {}
+    if line_ids:
+        for listing in (
+            Listing.select().where(Listing.order_line.in_(line_ids)).order_by(Listing.created_at, Listing.id)
+        ):
+            listings_by_line.setdefault(listing.order_line_id, []).append(listing)
+    listed = listed_quantities(line_ids)
+    photo_ids = {line.product.photo_id for line in lines if line.product.photo_id}
+    photos = {p.id: p for p in Photo.select().where(Photo.id.in_(list(photo_ids)))} if photo_ids else {}
+    forms = forms or {}
+    rows = []
+    for line in lines:
+        left = line.quantity - listed.get(line.id, 0)
+        form = forms.get(line.id)
+        if form is None and left > 0:
+            form = ListingForm(
+                formdata=None,
+                data={
+                    "name": line.product.name,
+                    "description": line.product.description,
+                    "price": f"{line.price:.2f}",
+                    "quantity": left,
+                },
+            )
+        rows.append(
+            {
+                "line": line,
+                "left": left,
+                "listings": listings_by_line.get(line.id, []),
+                "form": form,
+                "photo": photos.get(line.product.photo_id),
+            }
+        )
+    return {"rows": rows, "open_line": open_line, "tab": "completed"}
+
+
+@bp.get("/orders/completed")
+def completed():
+    """Each line of each completed order, with its listings and a Put up for sale form."""
+    return render_template("account/completed.html", **_completed_context())
+
+
+@bp.post("/orders/lines/<int:line_id>/sell")
+def put_up(line_id):
+    """Put (part of) a completed order line up for sale."""
+    line = OrderLine.select(OrderLine, Order).join(Order).where(OrderLine.id == line_id).get_or_none()
+    if line is None:
+        abort(404)
+    if line.order.user_id != current_user.id:
+        abort(403)
+    form = ListingForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.put_up_for_sale(current_user, line_id, form.listing_data(), photo=form.processed_photo)
+        except lifecycle.ListingStateError as exc:
+            if exc.forbidden or exc.not_found:
+                _refuse(exc)
+            form.apply_domain_error(exc)
+        else:
+            flash(_("Your listing is on moderation. We will let you know when it is approved."), "success")
+            return redirect(url_for("account.my_items"))
+    context = _completed_context(forms={line_id: form}, open_line=line_id)
+    return render_template("account/completed.html", **context), 422
+
+
+def _my_items_context(forms=None, open_listing=None):
+    listings = list(Listing.owned_by(current_user))
+    forms = forms or {}
+    rows = []
+    for listing in listings:
+        editable = listing.status not in ListingStatus.FINAL
+        form = forms.get(listing.id)
+        if form is None and editable:
+            form = ListingForm(
+                formdata=None,
+                data={
+                    "name": listing.name,
+                    "description": listing.description,
+                    "price": f"{listing.price:.2f}",
+                    "quantity": listing.quantity,
+                    "version": listing.version,
+                },
+            )
+        rows.append({"listing": listing, "form": form, "editable": editable})
+    return {"rows": rows, "open_listing": open_listing, "sold_form": EmptyForm()}
+
+
+@bp.get("/pristroy/")
+def my_items():
+    """My items for sale: every own listing with its status, edit form and Product was sold."""
+    return render_template("account/my_items.html", **_my_items_context())
+
+
+def _own_listing_or_refuse(listing_id):
+    listing = Listing.get_or_none(Listing.id == listing_id)
+    if listing is None:
+        abort(404)
+    if listing.owner_id != current_user.id:
+        abort(403 if listing.is_public else 404)
+    return listing
+
+
+@bp.post("/pristroy/<int:listing_id>/edit")
+def edit(listing_id):
+    """Save an edit; the listing goes back to moderation."""
+    _own_listing_or_refuse(listing_id)
+    form = ListingForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.edit_listing(
+                current_user,
+                listing_id,
+                form.listing_data(),
+                seen_version=form.seen_version(),
+                photo=form.processed_photo,
+            )
+        except lifecycle.ListingStateError as exc:
+            if exc.forbidden or exc.not_found:
+                _refuse(exc)
+            form.apply_domain_error(exc)
+        else:
+            flash(
+                _("Saved. The listing is on moderation again and will be back on the showcase once approved."),
+                "success",
+            )
+            return redirect(url_for("account.my_items"))
+    context = _my_items_context(forms={listing_id: form}, open_listing=listing_id)
+    return render_template("account/my_items.html", **context), 422
+
+
+@bp.post("/pristroy/<int:listing_id>/sold")
+def sold(listing_id):
+    """Product was sold: takes the listing off for good."""
+    _own_listing_or_refuse(listing_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        listing = lifecycle.mark_sold(current_user, listing_id, seen_version=form.seen_version())
+    except lifecycle.ListingStateError as exc:
+        if exc.forbidden or exc.not_found:
+            _refuse(exc)
+        flash(exc.message, "danger")
+    else:
+        flash(_("“%(name)s” is marked as sold. Congratulations!", name=listing.name), "success")
+    return redirect(url_for("account.my_items"))
+
+
+@bp.get("/notifications")
+def notifications():
+    """Notifications, newest first; opening the page marks them read."""
+    items = list(Notification.for_user(current_user).limit(200))
+    unread_ids = {n.id for n in items if n.read_at is None}
+    Notification.mark_all_read(current_user)
+    return render_template("account/notifications.html", items=items, unread_ids=unread_ids)

@@ -1,0 +1,14 @@
+"""Flask extensions, created once here and bound to an app in `create_app()`."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_mailman import Mail
+from flask_security import Security
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+babel = Babel()
+mail = Mail()
+security = Security()
+limiter = Limiter(key_func=get_remote_address)

@@ -1,0 +1,22 @@
+// Progressive enhancement only: every form on the site works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  if (!window.jQuery || !jQuery.fn.modal) { return; }
+  jQuery(function ($) {
+    // A form that came back with errors is rendered open; turn it into a real modal.
+    $(".modal.is-open").each(function () {
+      $(this).removeClass("is-open").modal("show");
+    });
+    // Opened by its address (a link followed without JavaScript, or a bookmark).
+    if (location.hash && /^#[\w-]+$/.test(location.hash)) {
+      var target = $(location.hash);
+      if (target.hasClass("modal")) { target.modal("show"); }
+    }
+    // Focus the first field when a form modal opens, so keyboard users land in it.
+    $(".modal").on("shown.bs.modal", function () {
+      var first = $(this).find(".is-invalid, input:not([type=hidden]), textarea, select, button").first();
+      if (first.length) { first.trigger("focus"); }
+    });
+  });
+})();
