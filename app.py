@@ -99,7 +99,8 @@ DEFAULTS = {
 
 def create_app(config=None):
     """Build the application. `config` overrides the environment (tests use it)."""
-    app = Flask(__name__, instance_relative_config=True, static_folder="static", template_folder="templates")
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path, static_folder="static", template_folder="templates")
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
     app.config.update(_env_config(app))
