@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from flask import g, render_template, request, session
+from flask import current_app, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_security import PeeweeUserDatastore, current_user
@@ -24,7 +24,9 @@ STATUS_BADGES = {
 
 def select_locale():
     """The user's choice, else the browser's language, else the default."""
-    languages = g.get("_languages") or ["en"]
+    if not has_request_context():
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -63,10 +65,6 @@ def init_app(app):
     datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
     security.init_app(app, datastore, login_form=IdentityLoginForm, mail_util_cls=QueueMailUtil)
 
-    @app.before_request
-    def _languages():
-        g._languages = app.config["LANGUAGES"]
-
     from . import account, media, showcase
 
     app.register_blueprint(showcase.bp)
@@ -83,7 +81,7 @@ def init_app(app):
     @app.context_processor
     def _header():
         unread = 0
-        if current_user.is_authenticated:
+        if has_request_context() and current_user.is_authenticated:
             unread = Notification.unread_count(current_user)
         return {"unread_notifications": unread}
 
