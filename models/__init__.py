@@ -5,6 +5,7 @@ Re-exports the models and lists them all, in creation order, for `init-db`.
 
 from .comments import Comment
 from .db import db
+from .decline_templates import DeclineTemplate
 from .listings import Listing, ListingStatus
 from .moderation import ModerationEvent
 from .notifications import Notification, NotificationKind, OutgoingMail
@@ -25,6 +26,7 @@ ALL_MODELS = [
     Comment,
     Notification,
     OutgoingMail,
+    DeclineTemplate,
 ]
 
 
@@ -37,6 +39,7 @@ def create_tables():
 __all__ = [
     "ALL_MODELS",
     "Comment",
+    "DeclineTemplate",
     "Listing",
     "ListingStatus",
     "ModerationEvent",
