@@ -11,6 +11,8 @@ from .moderation import ModerationEvent
 from .notifications import Notification, NotificationKind, OutgoingMail
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo
+from .reports import Report, ReportReason
+from .search import create_search_index
 from .users import Role, User, UserRoles
 
 ALL_MODELS = [
@@ -27,6 +29,7 @@ ALL_MODELS = [
     Notification,
     OutgoingMail,
     DeclineTemplate,
+    Report,
 ]
 
 
@@ -34,6 +37,7 @@ def create_tables():
     """Create missing tables and indexes; safe to run again."""
     with db.database.atomic():
         db.database.create_tables(ALL_MODELS, safe=True)
+        create_search_index()
 
 
 __all__ = [
@@ -51,6 +55,8 @@ __all__ = [
     "OutgoingMail",
     "Photo",
     "Product",
+    "Report",
+    "ReportReason",
     "Role",
     "User",
     "UserRoles",
