@@ -12,6 +12,7 @@ import re
 import secrets
 
 import pytest
+from flask.testing import FlaskClient
 from PIL import Image
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -94,8 +95,22 @@ def app(app_config):
             db.database.close()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed for the factories; Flask 3.1
+    would reuse it for every request, so `g` (where Flask-Login caches the user)
+    would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 
