@@ -5,8 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from models import Listing, ListingStatus, Notification, OrderStatus
-from models import lifecycle
+from models import Listing, ListingStatus, Notification, OrderStatus, lifecycle
 from tests.conftest import csrf_from, image_bytes
 
 S = ListingStatus

@@ -5,8 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from models import Listing, ListingStatus, ModerationEvent, Notification, OrderStatus
-from models import lifecycle
+from models import Listing, ListingStatus, ModerationEvent, Notification, OrderStatus, lifecycle
 from models.lifecycle import ListingData, ListingStateError
 
 S = ListingStatus

@@ -6,8 +6,7 @@ import os
 import pytest
 from PIL import Image
 
-from models import Listing, Photo
-from models import lifecycle
+from models import Listing, Photo, lifecycle
 from models.lifecycle import ListingData, ListingStateError
 from models.photos import MAX_BYTES, PhotoError, process_image
 from tests.conftest import image_bytes
