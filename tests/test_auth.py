@@ -1,0 +1,31 @@
+"""Login by email or login name, logout by POST with CSRF."""
+
+from tests.conftest import csrf_from, get_csrf, login
+
+
+def test_login_by_login_name_or_email(client, make_user):
+    make_user(username="carol", email="carol@example.com")
+    assert login(client, "carol", "secret123").status_code == 302
+    assert "carol" in client.get("/account/orders/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": get_csrf(client, "/")})
+    assert login(client, "CAROL@example.com", "secret123").status_code == 302
+    assert client.get("/account/orders/").status_code == 200
+
+
+def test_wrong_password_is_refused_on_the_form(client, make_user):
+    make_user(username="carol")
+    response = login(client, "carol", "wrong")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Invalid password" in page and 'value="carol"' in page
+    assert client.get("/account/orders/").status_code == 302
+
+
+def test_logout_needs_post_and_csrf(client, login_as, make_user):
+    login_as(make_user())
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout", data={}).status_code == 400
+    assert client.get("/account/orders/").status_code == 200
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/account/orders/").status_code == 302
