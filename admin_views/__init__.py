@@ -1,22 +1,49 @@
 """The moderator's side: Flask-Admin at /admin/, for the `admin` role only."""
 
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 
-from models import Listing
+from models import Comment, DeclineTemplate, Listing, ModerationEvent
 
-from .base import SecureIndexView
+from .comments import CommentAdmin
+from .dashboard import DashboardView
+from .decline_templates import DeclineTemplateAdmin
 from .listings import ListingAdmin
+from .moderation_log import ModerationLogAdmin
+
+CATALOG = _l("Catalog")
 
 
 def init_app(app):
     # Flask-Admin keeps per-app state in its views, so each app gets its own Admin.
     admin = Admin(
         app,
-        name="Flea Market",
-        index_view=SecureIndexView(url="/admin"),
+        name=_l("Flea Market admin"),
+        index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(swatch="default"),
     )
-    admin.add_view(ListingAdmin(Listing, name="Pristroy", category="Catalog", endpoint="pristroy", url="pristroy"))
+    admin.add_view(ListingAdmin(Listing, name=_l("Pristroy"), category=CATALOG, endpoint="pristroy", url="pristroy"))
+    admin.add_view(CommentAdmin(Comment, name=_l("Comments"), category=CATALOG, endpoint="comments", url="comments"))
+    admin.add_view(
+        ModerationLogAdmin(
+            ModerationEvent,
+            name=_l("Moderation log"),
+            category=CATALOG,
+            endpoint="moderation_log",
+            url="moderation-log",
+        )
+    )
+    admin.add_view(
+        DeclineTemplateAdmin(
+            DeclineTemplate,
+            name=_l("Decline reasons"),
+            category=CATALOG,
+            endpoint="decline_templates",
+            url="decline-reasons",
+        )
+    )
+    admin.add_link(MenuLink(name=_l("Back to the store"), url="/"))
     app.extensions["flea_admin"] = admin
     return admin

@@ -1,43 +1,408 @@
-"""The Pristroy view: every listing, with the moderation actions of the lifecycle."""
+"""The Pristroy view: every listing, with the moderation actions of the lifecycle.
 
-from flask import flash
+No code here writes a listing's status: approve, decline, remove and edit all
+go through `models.lifecycle`, with the version the moderator saw, so an edit
+made by the seller after the page was loaded is never approved unseen.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_security import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from peewee import JOIN, Case
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from models import Listing, ListingStatus, lifecycle
+from models import DeclineTemplate, Listing, ListingStatus, ModerationEvent, Photo, User, lifecycle
+from models.lifecycle import MAX_REASON, ListingStateError
+from public import STATUS_BADGES, money, photo_url
+from public.forms import ListingForm
 
-from .base import SecureModelView
+from .base import SecureModelView, link, when
+from .filters import ChoiceEqualFilter, CreatedBetweenFilter, UserPrefixFilter
+
+S = ListingStatus
+
+STATUS_OPTIONS = [(status, ListingStatus.LABELS[status]) for status in ListingStatus.ALL]
+
+# The buttons of each move: (action name, label, Bootstrap colour).
+MODERATION_BUTTONS = (
+    ("approve", _l("Approve"), "success"),
+    ("decline", _l("Decline"), "warning"),
+    ("remove", _l("Remove"), "danger"),
+)
+
+AUTOCOMPLETE_LIMIT = 10
+
+
+class StatusFilter(ChoiceEqualFilter):
+    """The one filter that can show Sold listings."""
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("The seller sees this reason next to the listing and in the notification."),
+        validators=[
+            DataRequired(_l("Give a reason for declining.")),
+            Length(max=MAX_REASON, message=_l("The reason is too long (1,000 characters at most).")),
+        ],
+    )
+
+
+def status_badge(listing):
+    return Markup(
+        f'<span class="badge badge-{STATUS_BADGES.get(listing.status, "secondary")} status-badge">'
+        f"{escape(listing.status_label)}</span>"
+    )
+
+
+def changes_since_approval(listing):
+    """What the seller changed since the listing was last approved: [{field, label, old, new}].
+
+    None when it was never approved. Photos are compared by their row; the old
+    photo is kept by the lifecycle while the snapshot refers to it.
+    """
+    snap = lifecycle.approved_snapshot(listing)
+    if not snap:
+        return None
+    rows = []
+    fields = (
+        ("name", _("Name")),
+        ("description", _("Description")),
+        ("price", _("Price")),
+        ("quantity", _("Quantity")),
+    )
+    for field, label in fields:
+        old, new = snap.get(field), getattr(listing, field)
+        if field == "price":
+            try:
+                differs = Decimal(str(old)) != Decimal(new)
+            except (InvalidOperation, TypeError):
+                differs = True
+            old, new = money(old) if old is not None else "", money(new)
+        else:
+            differs = old != new
+        if differs:
+            rows.append({"field": field, "label": label, "old": old, "new": new})
+    if snap.get("photo_id") != listing.photo_id:
+        old_photo = Photo.get_or_none(Photo.id == snap["photo_id"]) if snap.get("photo_id") else None
+        rows.append({"field": "photo", "label": _("Photo"), "old": old_photo, "new": listing.photo})
+    return rows
+
+
+def moderation_log(listing_id):
+    """The listing's moderation events, newest first, with their actors in the same query."""
+    actor = User.alias()
+    return list(
+        ModerationEvent.select(ModerationEvent, actor.username, actor.email)
+        .join(actor, JOIN.LEFT_OUTER, on=(ModerationEvent.actor == actor.id), attr="actor_row")
+        .where(ModerationEvent.listing == listing_id)
+        .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
+    )
+
+
+def _seen_version(listing_id):
+    """The version of a listing the moderator saw, as rendered into the page, if any."""
+    try:
+        return int(request.values.get(f"seen_{listing_id}", ""))
+    except ValueError:
+        return None
+
+
+def _ids(raw_ids):
+    ids = []
+    for raw in raw_ids:
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            continue
+    return list(dict.fromkeys(ids))
+
+
+def _thumb(view, context, listing, name):
+    photo = listing.shown_photo
+    if not photo:
+        return Markup('<span class="admin-thumb admin-thumb-empty" aria-hidden="true"></span>')
+    return Markup(
+        f'<img class="admin-thumb" src="{escape(photo_url(photo, thumb=True))}" alt="" width="48" height="48" '
+        f'loading="lazy">'
+    )
+
+
+def _name(view, context, listing, name):
+    url = view.get_url(".edit_view", id=listing.id, url=context.get("return_url"))
+    out = link(url, listing.name, title=_("Edit"))
+    if listing.status == S.MODERATION and listing.approved_snapshot:
+        out += Markup(' <span class="badge badge-info" title="{}">{}</span>').format(
+            _("Edited by the seller after it was approved"), _("changed")
+        )
+    return out
+
+
+def _owner(view, context, listing, name):
+    return listing.owner.display_name
+
+
+def _order(view, context, listing, name):
+    return listing.order_line.order.number
+
+
+def _price(view, context, listing, name):
+    return money(listing.price)
+
+
+def _status(view, context, listing, name):
+    return status_badge(listing)
+
+
+def _created(view, context, listing, name):
+    return when(listing.created_at)
+
+
+def _updated(view, context, listing, name):
+    return when(listing.updated_at)
 
 
 class ListingAdmin(SecureModelView):
+    """/admin/pristroy/: the moderator's list of listings."""
+
     can_create = False
-    can_edit = False
+    can_edit = True
     can_delete = False
-    column_list = ("name", "price", "quantity", "status", "created_at", "updated_at")
-    column_default_sort = ("created_at", True)
+    can_view_details = False
+    list_template = "admin/flea/listing_list.html"
+
+    column_list = ("photo", "name", "owner", "order", "price", "quantity", "status", "created_at", "updated_at")
+    column_labels = {
+        "photo": _l("Photo"),
+        "name": _l("Name"),
+        "owner": _l("Owner"),
+        "order": _l("Order"),
+        "price": _l("Price"),
+        "quantity": _l("Quantity"),
+        "status": _l("Status"),
+        "created_at": _l("Created"),
+        "updated_at": _l("Updated"),
+    }
+    column_formatters = {
+        "photo": _thumb,
+        "name": _name,
+        "owner": _owner,
+        "order": _order,
+        "price": _price,
+        "status": _status,
+        "created_at": _created,
+        "updated_at": _updated,
+    }
+    column_sortable_list = ("name", "price", "quantity", "status", "created_at", "updated_at")
+    # No default sort column: get_query() orders On moderation first, then newest.
+    column_default_sort = None
+    column_searchable_list = ("name", "description")
+    column_extra_row_actions = [TemplateLinkRowAction("flea_rows.moderate", _l("Moderate"))]
+    column_filters = (
+        UserPrefixFilter(Listing.owner, _l("User")),
+        StatusFilter(Listing.status, _l("Status"), options=STATUS_OPTIONS),
+        CreatedBetweenFilter(Listing.created_at, _l("Created")),
+    )
+
+    def search_placeholder(self):
+        return _("Search name, description")
+
+    # ------------------------------------------------------------ the list
 
     def get_query(self):
-        return Listing.select().where(Listing.status != ListingStatus.SOLD)
+        query = Listing.select()
+        if not g.get("flea_status_filtered"):
+            query = query.where(Listing.status != S.SOLD)
+        waiting_first = Case(None, [(Listing.status == S.MODERATION, 0)], 1)
+        return query.order_by(waiting_first, Listing.created_at.desc(), Listing.id.desc())
 
-    def _run(self, ids, move, done_message):
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # Sold listings are hidden unless the status filter asks for them.
+        g.flea_status_filtered = any(isinstance(self._filters[idx], StatusFilter) for idx, _n, _v in filters or ())
+        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if execute:
+            rows = self._with_related(rows)
+        return count, rows
+
+    @staticmethod
+    def _with_related(rows):
+        """The page's listings again with owner, photos, order line and order: one query.
+
+        Joining in get_query() instead would break Flask-Admin's own joins for
+        filters and sorting (the join trap).
+        """
+        ids = [row.id for row in rows]
+        if not ids:
+            return rows
+        by_id = {listing.id: listing for listing in Listing.with_related().where(Listing.id.in_(ids))}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def allowed_buttons(self, listing):
+        """The moderation buttons that apply to a listing in its status."""
+        return [
+            (name, label, style, self._actions_data[name][2])
+            for name, label, style in MODERATION_BUTTONS
+            if listing.status in lifecycle.MOVES[name][0]
+        ]
+
+    @expose("/users/")
+    def user_autocomplete(self):
+        """Logins and emails starting with `q`, for the User filter (JSON)."""
+        q = (request.args.get("q") or "").strip()
+        if not q:
+            return jsonify(results=[])
+        users = (
+            User.select(User.id, User.username, User.email)
+            .where(User.username.startswith(q) | User.email.startswith(q))
+            .order_by(User.username, User.email)
+            .limit(AUTOCOMPLETE_LIMIT)
+        )
+        return jsonify(
+            results=[
+                {"login": u.username or u.email, "email": u.email, "label": f"{u.display_name} — {u.email}"}
+                for u in users
+            ]
+        )
+
+    # ------------------------------------------------------------ actions
+
+    def _apply(self, ids, move, done_message):
+        actor = current_user._get_current_object()
         done, refused = 0, []
-        for listing_id in ids:
+        for listing_id in _ids(ids):
             try:
-                move(current_user, int(listing_id))
+                move(actor, listing_id, seen_version=_seen_version(listing_id))
                 done += 1
-            except lifecycle.ListingStateError as exc:
+            except ListingStateError as exc:
                 refused.append(exc.message)
         if done:
-            flash(done_message % {"count": done}, "success")
+            flash(done_message(done), "success")
         for message in refused:
             flash(message, "error")
 
-    @action("approve", _l("Approve"), _l("Approve the selected listings?"))
+    @action("approve", _l("Approve"))
     def action_approve(self, ids):
-        self._run(ids, lifecycle.approve, _("Approved: %(count)s."))
+        self._apply(
+            ids,
+            lifecycle.approve,
+            lambda n: ngettext("Approved %(count)s listing.", "Approved %(count)s listings.", n, count=n),
+        )
 
-    @action("remove", _l("Remove"), _l("Remove the selected listings for good?"))
+    @action("decline", _l("Decline"))
+    def action_decline(self, ids):
+        ids = _ids(ids)
+        args = {"rowid": ids, "url": get_redirect_target() or self.get_url(".index_view")}
+        for listing_id in ids:
+            seen = _seen_version(listing_id)
+            if seen is not None:
+                args[f"seen_{listing_id}"] = seen
+        return redirect(self.get_url(".decline_view", **args))
+
+    @action("remove", _l("Remove"), _l("Remove the selected listings for good? This cannot be undone."))
     def action_remove(self, ids):
-        self._run(ids, lifecycle.remove, _("Removed: %(count)s."))
+        self._apply(
+            ids,
+            lifecycle.remove,
+            lambda n: ngettext("Removed %(count)s listing.", "Removed %(count)s listings.", n, count=n),
+        )
+
+    @expose("/decline/", methods=("GET", "POST"))
+    def decline_view(self):
+        """Ask for the reason once for all the selected listings, then decline each."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        ids = _ids(request.values.getlist("rowid"))
+        listings = list(Listing.select().where(Listing.id.in_(ids)).order_by(Listing.id)) if ids else []
+        if not listings:
+            flash(_("Select at least one listing to decline."), "error")
+            return redirect(return_url)
+        form = DeclineForm()
+        if form.validate_on_submit():
+            actor = current_user._get_current_object()
+            done, refused = 0, []
+            for listing in listings:
+                try:
+                    lifecycle.decline(actor, listing.id, form.reason.data, seen_version=_seen_version(listing.id))
+                    done += 1
+                except ListingStateError as exc:
+                    refused.append(exc.message)
+            if done:
+                flash(
+                    ngettext("Declined %(count)s listing.", "Declined %(count)s listings.", done, count=done),
+                    "success",
+                )
+            for message in refused:
+                flash(message, "error")
+            return redirect(return_url)
+        seen = {listing.id: _seen_version(listing.id) or listing.version for listing in listings}
+        return self.render(
+            "admin/flea/decline.html",
+            form=form,
+            listings=listings,
+            seen=seen,
+            reason_templates=list(DeclineTemplate.ordered()),
+            return_url=return_url,
+            max_reason=MAX_REASON,
+        )
+
+    # ------------------------------------------------------------ editing
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """Name, description, price, quantity and photo, through lifecycle.admin_edit."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        listing_id = request.args.get("id", type=int)
+        listing = Listing.with_related().where(Listing.id == listing_id).get_or_none() if listing_id else None
+        if listing is None:
+            abort(404)
+        if request.method == "POST":
+            form = ListingForm()
+        else:
+            form = ListingForm(
+                formdata=None,
+                data={
+                    "name": listing.name,
+                    "description": listing.description,
+                    "price": format(listing.price, "f"),
+                    "quantity": listing.quantity,
+                    "version": listing.version,
+                },
+            )
+        if form.validate_on_submit():
+            try:
+                saved = lifecycle.admin_edit(
+                    current_user._get_current_object(),
+                    listing.id,
+                    form.listing_data(),
+                    seen_version=form.seen_version(),
+                    photo=form.processed_photo,
+                )
+            except ListingStateError as exc:
+                form.apply_domain_error(exc)
+            else:
+                flash(_("Saved “%(name)s”.", name=saved.name), "success")
+                return redirect(return_url)
+        return self.render(
+            "admin/flea/listing_edit.html",
+            form=form,
+            listing=listing,
+            buttons=self.allowed_buttons(listing),
+            changes=changes_since_approval(listing),
+            events=moderation_log(listing.id),
+            return_url=return_url,
+            edit_url=url_for(".edit_view", id=listing.id, url=return_url),
+            status_badge=status_badge,
+            when=when,
+            action_labels=lifecycle.ACTION_LABELS,
+            status_labels=ListingStatus.LABELS,
+        )

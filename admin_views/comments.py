@@ -1,0 +1,59 @@
+"""Comments of the item pages, read-only, with delete for spam."""
+
+from flask_admin.model.template import TemplateLinkRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from models import Comment
+
+from .base import SecureModelView, attach_related, link, when
+from .filters import CreatedBetweenFilter, UserPrefixFilter
+
+
+def _listing(view, context, comment, name):
+    if comment.listing_name is None:
+        return ""
+    return link(view.get_url("pristroy.edit_view", id=comment.listing_id), comment.listing_name)
+
+
+def _body(view, context, comment, name):
+    prefix = Markup('<span class="badge badge-light">{}</span> ').format(_("reply")) if comment.parent_id else ""
+    return prefix + Markup('<span class="text-prewrap">{}</span>').format(comment.body)
+
+
+class CommentAdmin(SecureModelView):
+    """/admin/comment/: every comment and question, newest first; delete removes spam."""
+
+    can_create = False
+    can_edit = False
+    can_delete = True
+    can_view_details = False
+    column_list = ("created_at", "listing", "author", "body")
+    column_labels = {"created_at": _l("Written"), "listing": _l("Listing"), "author": _l("Author"), "body": _l("Text")}
+    column_formatters = {
+        "created_at": lambda v, c, m, n: when(m.created_at),
+        "listing": _listing,
+        "author": lambda v, c, m, n: m.user_name,
+        "body": _body,
+    }
+    column_sortable_list = ("created_at",)
+    column_default_sort = ("created_at", True)
+    column_searchable_list = ("body",)
+    column_filters = (
+        UserPrefixFilter(Comment.author, _l("Author")),
+        CreatedBetweenFilter(Comment.created_at, _l("Written")),
+    )
+
+    def search_placeholder(self):
+        return _("Search text")
+
+    def get_list_row_actions(self):
+        # Our own delete button: the stock one needs inline JavaScript.
+        return [TemplateLinkRowAction("flea_rows.delete", _l("Delete"))]
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if execute:
+            attach_related(rows, user_attr="author_id")
+        return count, rows
