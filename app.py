@@ -79,6 +79,7 @@ DEFAULTS = {
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     # Flask-Security-Too
     "SECURITY_PASSWORD_HASH": "argon2",
+    "SECURITY_PASSWORD_SINGLE_HASH": True,
     "SECURITY_REGISTERABLE": True,
     "SECURITY_SEND_REGISTER_EMAIL": True,
     "SECURITY_CHANGEABLE": True,
@@ -99,7 +100,10 @@ DEFAULTS = {
 
 def create_app(config=None):
     """Build the application. `config` overrides the environment (tests use it)."""
-    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or None
+    # Explicit, so `python app.py` (module __main__) and `flask --app app` agree on it.
+    instance_path = (
+        (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or os.path.join(HERE, "instance")
+    )
     app = Flask(__name__, instance_path=instance_path, static_folder="static", template_folder="templates")
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
@@ -108,7 +112,8 @@ def create_app(config=None):
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
-    # Only used to salt Flask-Security's tokens; derived so that one secret is enough.
+    # Only salts Flask-Security's tokens (confirm, reset): passwords are plain argon2
+    # (SECURITY_PASSWORD_SINGLE_HASH), so rotating SECRET_KEY never locks anyone out.
     app.config.setdefault("SECURITY_PASSWORD_SALT", "salt:" + app.config["SECRET_KEY"][:32])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
