@@ -103,4 +103,5 @@ def matching_ids(q):
         sql = f"SELECT id FROM listing WHERE search @@ to_tsquery('simple', {param})"
     else:
         sql = f"SELECT rowid FROM listing_fts WHERE listing_fts MATCH {param}"
-    return SQL(sql, [_match_expression(words)])
+    # Parenthesised: it is used as `Listing.id IN (...)`.
+    return SQL(f"({sql})", [_match_expression(words)])

@@ -65,11 +65,13 @@ def init_app(app):
     datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
     security.init_app(app, datastore, login_form=IdentityLoginForm, mail_util_cls=QueueMailUtil)
 
-    from . import account, media, showcase
+    from . import account, feeds, media, reviews, showcase
 
     app.register_blueprint(showcase.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(reviews.bp)
+    app.register_blueprint(feeds.bp)
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
