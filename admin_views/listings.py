@@ -129,6 +129,13 @@ def _ids(raw_ids):
     return list(dict.fromkeys(ids))
 
 
+def _refusal(error, name):
+    """A lifecycle refusal that says which listing it is about."""
+    if name and name not in error.message:
+        return _("“%(name)s”: %(message)s", name=name, message=error.message)
+    return error.message
+
+
 def _thumb(view, context, listing, name):
     photo = listing.shown_photo
     if not photo:
@@ -278,14 +285,17 @@ class ListingAdmin(SecureModelView):
     # ------------------------------------------------------------ actions
 
     def _apply(self, ids, move, done_message):
+        """Run one lifecycle move on each listing; report what was done and each refusal."""
         actor = current_user._get_current_object()
+        ids = _ids(ids)
+        names = dict(Listing.select(Listing.id, Listing.name).where(Listing.id.in_(ids)).tuples()) if ids else {}
         done, refused = 0, []
-        for listing_id in _ids(ids):
+        for listing_id in ids:
             try:
                 move(actor, listing_id, seen_version=_seen_version(listing_id))
                 done += 1
             except ListingStateError as exc:
-                refused.append(exc.message)
+                refused.append(_refusal(exc, names.get(listing_id)))
         if done:
             flash(done_message(done), "success")
         for message in refused:
@@ -335,7 +345,7 @@ class ListingAdmin(SecureModelView):
                     lifecycle.decline(actor, listing.id, form.reason.data, seen_version=_seen_version(listing.id))
                     done += 1
                 except ListingStateError as exc:
-                    refused.append(exc.message)
+                    refused.append(_refusal(exc, listing.name))
             if done:
                 flash(
                     ngettext("Declined %(count)s listing.", "Declined %(count)s listings.", done, count=done),
