@@ -9,9 +9,9 @@ skipped with the reason; with `E2E_REQUIRED=1` (set by `.ci/run`) it fails inste
 """
 
 import os
+import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -53,10 +53,9 @@ def _unavailable(reason):
 # ---------------------------------------------------------------- the app
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Werkzeug's startup line names the port it bound (the app is started with PORT=0, so the
+# kernel picks a free one and no other process can take it between choosing and binding).
+RUNNING_ON = re.compile(rb"Running on http://127\.0\.0\.1:(\d+)")
 
 
 def _answers(url):
@@ -90,22 +89,19 @@ def _stop(proc):
 def live_server(tmp_path_factory):
     """The base URL of `python app.py` serving a fresh database with the demo data."""
     base = tmp_path_factory.mktemp("e2e-app")
-    port = _free_port()
     env = dict(os.environ)
     env.update(
         HOST="127.0.0.1",
-        PORT=str(port),
+        PORT="0",
         DATABASE_URL=f"sqlite:///{base / 'app.db'}",
         UPLOAD_DIR=str(base / "uploads"),
         INSTANCE_PATH=str(base / "instance"),
         SECRET_KEY=secrets.token_hex(32),
-        PUBLIC_URL=f"http://127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
     )
     for key in ("MAIL_SERVER", "REDIS_URL", "FLASK_DEBUG"):
         env.pop(key, None)
     log_path = base / "server.log"
-    url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py")],
@@ -118,11 +114,14 @@ def live_server(tmp_path_factory):
         )
     try:
         deadline = time.monotonic() + 60
-        while not _answers(url + "/login"):
+        url = None
+        while url is None or not _answers(url + "/login"):
+            if url is None and (found := RUNNING_ON.search(log_path.read_bytes())):
+                url = f"http://127.0.0.1:{int(found.group(1))}"
             if proc.poll() is not None:
                 pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
             if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer on {url} within 60 s:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(f"the app did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.2)
         yield url
     finally:
@@ -337,3 +336,13 @@ def assert_fields_labelled(page):
     """Every form field on the page (modals included) has its own label."""
     missing = page.evaluate(UNLABELLED_JS)
     assert not missing, f"fields without a label of their own on {page.url}:\n  " + "\n  ".join(missing)
+
+
+def modal_ready(dialog):
+    """Wait until a Bootstrap modal has finished opening (visible, shown, focus moved into it)."""
+    from playwright.sync_api import expect
+
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_class(re.compile(r"\bshow\b"))
+    dialog.page.wait_for_function("() => !!document.activeElement.closest('[role=dialog].show')")
+    return dialog

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_fields_labelled, log_in, log_out
+from .conftest import assert_fields_labelled, log_in, log_out, modal_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -51,8 +51,7 @@ def test_alice_puts_up_her_scarf_for_sale(new_page, look, axe, photo_file):
     line.get_by_role("button", name="Put up for sale").click()
 
     # --- the modal opens with the fields prefilled from the product and the order line
-    dialog = sell_dialog(alice, PRODUCT)
-    expect(dialog).to_be_visible()
+    dialog = modal_ready(sell_dialog(alice, PRODUCT))
     expect(dialog.get_by_label("Name")).to_have_value(PRODUCT)
     expect(dialog.get_by_label("Description")).to_have_value(re.compile("merino wool scarf"))
     expect(dialog.get_by_label("Price")).not_to_have_value("")
@@ -75,7 +74,8 @@ def test_alice_puts_up_her_scarf_for_sale(new_page, look, axe, photo_file):
     expect(item.get_by_text("On moderation")).to_be_visible()
     expect(item).to_contain_text("990")
     expect(item).to_contain_text("3 pcs")
-    expect(item.get_by_role("img")).to_be_visible()
+    expect(item.locator("img")).to_be_visible()
+    assert item.locator("img").evaluate("img => img.complete && img.naturalWidth > 0"), "the photo does not load"
     look(alice, "my-items-on-moderation")
     log_out(alice)
     axe.assert_clean()
