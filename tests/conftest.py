@@ -47,23 +47,46 @@ def db_kind(request):
 _pg_schema_ready = {}
 
 
-def _reset_postgres(database):
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL schema of this test session's own, dropped at the end.
+
+    Several test runs (developers, CI) can share one database without wiping
+    each other's tables.
+    """
+    schema = f"t_{os.getpid()}_{secrets.token_hex(3)}"
+    sep = "&" if "?" in TEST_POSTGRES_URL else "?"
+    yield f"{TEST_POSTGRES_URL}{sep}options=-c%20search_path%3D{schema}", schema
+    if _pg_schema_ready.get(schema):
+        import psycopg2
+
+        conn = psycopg2.connect(TEST_POSTGRES_URL, connect_timeout=3)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.close()
+
+
+def _reset_postgres(database, schema):
     """Fresh tables once per session, then an empty copy for each test."""
     from models import ALL_MODELS, create_tables
 
-    if not _pg_schema_ready.get("done"):
-        database.execute_sql("DROP SCHEMA public CASCADE")
-        database.execute_sql("CREATE SCHEMA public")
+    if not _pg_schema_ready.get(schema):
+        database.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        database.execute_sql(f'CREATE SCHEMA "{schema}"')
         create_tables()
-        _pg_schema_ready["done"] = True
+        _pg_schema_ready[schema] = True
     else:
         tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
         database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture
-def app_config(db_kind, tmp_path):
-    url = f"sqlite:///{tmp_path / 'test.db'}" if db_kind == "sqlite" else TEST_POSTGRES_URL
+def app_config(db_kind, tmp_path, request):
+    if db_kind == "sqlite":
+        url, schema = f"sqlite:///{tmp_path / 'test.db'}", None
+    else:
+        url, schema = request.getfixturevalue("pg_url")
     return {
         "TESTING": True,
         "DATABASE_URL": url,
@@ -75,6 +98,7 @@ def app_config(db_kind, tmp_path):
         "RATELIMIT_ENABLED": False,
         "PUBLIC_URL": "http://localhost",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        "TEST_PG_SCHEMA": schema,
     }
 
 
@@ -86,8 +110,8 @@ def app(app_config):
     flask_app = create_app(app_config)
     with flask_app.app_context():
         db.database.connect(reuse_if_open=True)
-        if app_config["DATABASE_URL"].startswith("postgres"):
-            _reset_postgres(db.database)
+        if app_config["TEST_PG_SCHEMA"]:
+            _reset_postgres(db.database, app_config["TEST_PG_SCHEMA"])
         else:
             create_tables()
         yield flask_app
