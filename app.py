@@ -58,6 +58,8 @@ def _env_config(app):
             cfg[key] = env[key]
     if env.get("MAIL_PORT"):
         cfg["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if env.get("COOKIE_SECURE"):
+        cfg["COOKIE_SECURE"] = env["COOKIE_SECURE"].lower() in ("1", "true", "yes", "on")
     if env.get("MAIL_USE_TLS"):
         cfg["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
     return cfg

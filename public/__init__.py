@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from models import ListingStatus, Notification, Role, User, UserRoles, db
 
+from . import headers
 from .auth import IdentityLoginForm, QueueMailUtil
 from .extensions import babel, csrf, limiter, mail, security
 
@@ -58,6 +59,7 @@ def photo_url(photo, thumb=False):
 
 def init_app(app):
     app.config.setdefault("CURRENCY_SYMBOL", "₽")
+    headers.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     mail.init_app(app)
