@@ -76,3 +76,18 @@ def write_transaction():
 def after_commit(fn):
     """Run `fn` once the current transaction commits (at once outside one)."""
     database().after_commit(fn)
+
+
+def next_id(model):
+    """The id after the highest one in use (for bulk inserts with explicit ids)."""
+    last = model.select(model.id).order_by(model.id.desc()).limit(1).scalar()
+    return (last or 0) + 1
+
+
+def reset_sequence(model):
+    """After inserting explicit ids on PostgreSQL, move the id sequence past them."""
+    if is_postgres():
+        table = model._meta.table_name
+        database().execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+        )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_security import hash_password
 from PIL import Image, ImageDraw
 
-from .db import database, is_postgres
+from .db import database, next_id, reset_sequence
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, process_image, write_files
 from .users import Role, User, UserRoles, utcnow
@@ -170,19 +170,6 @@ def _synthetic_text(rnd):
     return name, description
 
 
-def _next_id(model):
-    last = model.select(model.id).order_by(model.id.desc()).limit(1).scalar()
-    return (last or 0) + 1
-
-
-def _reset_sequence(model):
-    if is_postgres():
-        table = model._meta.table_name
-        database().execute_sql(
-            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
-        )
-
-
 def generate_listings(count, progress=None, seed=None, batch=2000):
     """Bulk-insert `count` synthetic listings (about 90% approved) with their orders and events."""
     from .lifecycle import bulk_import_listings
@@ -198,7 +185,7 @@ def generate_listings(count, progress=None, seed=None, batch=2000):
     with database().atomic():
         while done < count:
             size = min(batch, count - done)
-            order_id, line_id = _next_id(Order), _next_id(OrderLine)
+            order_id, line_id = next_id(Order), next_id(OrderLine)
             now = utcnow()
             orders, lines, listings = [], [], []
             for i in range(size):
@@ -249,8 +236,8 @@ def generate_listings(count, progress=None, seed=None, batch=2000):
             done += size
             if progress:
                 progress(size)
-        _reset_sequence(Order)
-        _reset_sequence(OrderLine)
+        reset_sequence(Order)
+        reset_sequence(OrderLine)
     return done
 
 

@@ -26,12 +26,13 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .db import after_commit, is_postgres, write_transaction
+from .db import after_commit, is_postgres, next_id, reset_sequence, write_transaction
 from .listings import Listing, ListingStatus, listed_quantities
 from .moderation import ModerationEvent
 from .notifications import NotificationKind, notify
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, StagedPhoto, delete_photo
+from .text import TextError, clean_text
 from .users import utcnow
 
 S = ListingStatus
@@ -107,16 +108,14 @@ class ListingData:
     quantity: int
 
     def cleaned(self):
-        name = (self.name or "").strip()
-        description = (self.description or "").strip()
+        name = _clean(self.name, MAX_NAME, "name", _("The name is too long."))
+        description = _clean(
+            self.description, MAX_DESCRIPTION, "description", _("The description is too long."), multiline=True
+        )
         if not name:
             raise ListingStateError(_("Enter a name."), field="name")
-        if len(name) > MAX_NAME:
-            raise ListingStateError(_("The name is too long."), field="name")
         if not description:
             raise ListingStateError(_("Describe the item and say how to contact you."), field="description")
-        if len(description) > MAX_DESCRIPTION:
-            raise ListingStateError(_("The description is too long."), field="description")
         try:
             quantity = int(self.quantity)
         except (TypeError, ValueError):
@@ -131,6 +130,15 @@ class ListingData:
             "price": parse_price(self.price),
             "quantity": quantity,
         }
+
+
+def _clean(value, max_length, field, too_long, multiline=False):
+    try:
+        return clean_text(value, max_length, multiline=multiline)
+    except TextError as exc:
+        if str(exc) == "length":
+            raise ListingStateError(too_long, field=field) from None
+        raise ListingStateError(_("Remove the invisible control characters from this text."), field=field) from None
 
 
 def _lock_line(line_id):
@@ -323,11 +331,9 @@ def approve(actor, listing_id, seen_version=None):
 
 def decline(actor, listing_id, reason, seen_version=None):
     """Moderator: send a listing back to its owner with a reason."""
-    reason = (reason or "").strip()
+    reason = _clean(reason, MAX_REASON, "reason", _("The reason is too long (1,000 characters at most)."), True)
     if not reason:
         raise ListingStateError(_("Give a reason for declining."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ListingStateError(_("The reason is too long (1,000 characters at most)."), field="reason")
     with write_transaction():
         _before, listing = _move(
             "decline",
@@ -430,10 +436,7 @@ def bulk_import_listings(rows):
     moves that would have led there (put up, then the moderator's or seller's move),
     so the log stays complete. No quantity checks: the caller brings consistent lines.
     """
-    from .db import database
-    from .demo import _next_id
-
-    first_id = _next_id(Listing)
+    first_id = next_id(Listing)
     listings, events = [], []
     final_action = {S.APPROVED: "approve", S.DECLINED: "decline", S.REMOVED: "remove", S.SOLD: "sell"}
     for offset, row in enumerate(rows):
@@ -474,8 +477,5 @@ def bulk_import_listings(rows):
     ]
     for i in range(0, len(events), 2000):
         ModerationEvent.insert_many(events[i : i + 2000], fields=fields).execute()
-    if database().__class__.__name__.startswith("Postgres"):
-        database().execute_sql(
-            "SELECT setval(pg_get_serial_sequence('\"listing\"', 'id'), (SELECT MAX(id) FROM \"listing\"))"
-        )
+    reset_sequence(Listing)
     return len(listings)

@@ -285,3 +285,21 @@ def test_racing_sold_clicks_one_wins(app, alice, make_listing):
     results = _race(app, 3, lambda i: lifecycle.mark_sold(alice, listing.id, seen_version=listing.version))
     assert sum(isinstance(r, Listing) for r in results) == 1
     assert [e[0] for e in events(Listing.get_by_id(listing.id))].count("sell") == 1
+
+
+@pytest.mark.parametrize("bad", ["Coat\x00", "Coat\x1b[31m", "Coat\u202e", "Coat\x7f"])
+def test_control_characters_are_refused(alice, make_completed_line, bad):
+    line = make_completed_line(alice)
+    with pytest.raises(ListingStateError, match="control characters") as err:
+        lifecycle.put_up_for_sale(alice, line.id, data(name=bad))
+    assert err.value.field == "name"
+
+
+def test_text_is_normalised(alice, make_completed_line):
+    line = make_completed_line(alice)
+    decomposed = "Cafe\u0301 coat"  # "e" + combining accent
+    listing = lifecycle.put_up_for_sale(
+        alice, line.id, ListingData(name=f"  {decomposed}  ", description="a\r\nb", price="1", quantity=1)
+    )
+    fresh = Listing.get_by_id(listing.id)
+    assert fresh.name == "Caf\u00e9 coat" and fresh.description == "a\nb"
