@@ -54,7 +54,39 @@ def send_mail_command():
         raise SystemExit(1)
 
 
+@click.command("check")
+@click.option("--fix", is_flag=True, help="Delete orphan files and rows whose files are gone.")
+@with_appcontext
+def check_command(fix):
+    """Report what a crash may have left: orphan photo files, photo rows without files, pending mail."""
+    import os
+
+    from .notifications import OutgoingMail
+    from .photos import Photo, find_orphans, upload_dir
+
+    _connect()
+    orphan_files, missing = find_orphans()
+    pending = OutgoingMail.pending().count()
+    click.echo(f"Orphan files: {len(orphan_files)}")
+    for name in orphan_files:
+        click.echo(f"  {name}")
+    click.echo(f"Photos whose files are missing: {len(missing)}")
+    for photo in missing:
+        click.echo(f"  photo {photo.id} ({photo.filename})")
+    click.echo(f"Mail waiting to be sent: {pending}" + (" (run send-mail)" if pending else ""))
+    if fix:
+        for name in orphan_files:
+            os.unlink(os.path.join(upload_dir(), name))
+        if missing:
+            # Listings fall back to the product's photo (the foreign key is SET NULL).
+            Photo.delete().where(Photo.id.in_([p.id for p in missing])).execute()
+        click.echo(f"Fixed: removed {len(orphan_files)} files and {len(missing)} rows.")
+    elif orphan_files or missing:
+        raise SystemExit(1)
+
+
 def init_app(app):
     app.cli.add_command(init_db_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(check_command)

@@ -245,3 +245,34 @@ def delete_photo(photo):
     """Remove a photo row and then its files (call after the change is committed)."""
     Photo.delete().where(Photo.id == photo.id).execute()
     remove_files(photo.stem, photo.ext)
+
+
+# Files younger than this may belong to an upload whose transaction is still running.
+ORPHAN_GRACE_SECONDS = 600
+
+
+def find_orphans(now=None):
+    """What a crash can leave behind: files without a row, rows without files.
+
+    Returns (orphan_files, photos_missing_files). Files written in the last
+    ORPHAN_GRACE_SECONDS are left out: their upload may still be committing.
+    """
+    import time
+
+    now = now or time.time()
+    directory = upload_dir()
+    known = {}
+    for photo in Photo.select(Photo.id, Photo.stem, Photo.ext):
+        known[photo.filename] = photo
+        known[photo.thumb_filename] = photo
+    orphan_files = []
+    present = set()
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path) or name.startswith(".git"):
+            continue
+        present.add(name)
+        if name not in known and now - os.path.getmtime(path) > ORPHAN_GRACE_SECONDS:
+            orphan_files.append(name)
+    missing = [photo for name, photo in known.items() if name not in present]
+    return orphan_files, sorted({p.id: p for p in missing}.values(), key=lambda p: p.id)

@@ -54,3 +54,35 @@ def test_default_password_hash_is_argon2(tmp_path):
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SECURITY_PASSWORD_HASH"] == "argon2"
+
+
+def test_check_reports_and_fixes_orphans(app, runner, make_user, make_listing):
+    import os
+    import time
+
+    from models import Photo
+    from models.photos import process_image
+    from tests.conftest import image_bytes
+
+    seller = make_user()
+    listing = make_listing(seller, photo=process_image(image_bytes("JPEG"), "a.jpg"))
+    kept = Photo.get_by_id(listing.photo_id)
+    upload_dir = app.config["UPLOAD_DIR"]
+    # A file left by an upload killed before its commit, old enough to be sure.
+    orphan = os.path.join(upload_dir, "0" * 32 + ".jpg")
+    with open(orphan, "wb") as fh:
+        fh.write(b"x")
+    old = time.time() - 3600
+    os.utime(orphan, (old, old))
+    # A fresh file may still be committing: left alone.
+    fresh = os.path.join(upload_dir, "1" * 32 + ".jpg")
+    with open(fresh, "wb") as fh:
+        fh.write(b"x")
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 1
+    assert "Orphan files: 1" in result.output and "0" * 32 in result.output and "1" * 32 not in result.output
+    result = runner.invoke(args=["check", "--fix"])
+    assert result.exit_code == 0, result.output
+    assert not os.path.exists(orphan) and os.path.exists(fresh)
+    assert os.path.exists(os.path.join(upload_dir, kept.filename))
+    assert runner.invoke(args=["check"]).exit_code == 0
