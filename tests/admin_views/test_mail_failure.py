@@ -1,0 +1,102 @@
+"""A mail server that is down never undoes a moderation: the mail stays pending and is retried."""
+
+import socket
+import socketserver
+import threading
+
+import pytest
+
+from models import Listing, ListingStatus, Notification, OutgoingMail
+
+from .conftest import submit_row
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_port():
+    return _free_port()  # nothing listens there until a test starts the server below
+
+
+@pytest.fixture
+def app_config(app_config, smtp_port):
+    return {
+        **app_config,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_TIMEOUT": 5,
+    }
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP to accept a message."""
+
+    def handle(self):
+        self.wfile.write(b"220 test ESMTP\r\n")
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            verb = line.strip().split(b" ")[0].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.wfile.write(b"250 test\r\n")
+            elif verb == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+                data = b""
+                while not data.endswith(b"\r\n.\r\n"):
+                    chunk = self.rfile.readline()
+                    if not chunk:
+                        return
+                    data += chunk
+                self.server.messages.append(data.decode("utf-8", "replace"))
+                self.wfile.write(b"250 queued\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_failing_mail_server_leaves_moderation_done_and_mail_pending(
+    app, admin_client, alice, make_listing, smtp_port, caplog
+):
+    listing = make_listing(alice, name="Green parka")
+    html = admin_client.get("/admin/pristroy/").get_data(as_text=True)
+    response = submit_row(admin_client, html, listing.id, "approve")
+
+    # The moderator's request succeeds and the approval stays.
+    assert response.status_code == 302
+    assert "Approved 1 listing." in admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert Listing.get_by_id(listing.id).status == ListingStatus.APPROVED
+    assert Notification.select().where(Notification.user == alice.id).count() == 1
+    # The mail is pending, with the failure recorded and logged.
+    mail = OutgoingMail.get()
+    assert mail.sent_at is None and mail.attempts == 1 and mail.last_error
+    assert any("not sent" in r.getMessage() for r in caplog.records)
+
+    # `flask send-mail` retries: still down, still pending, and says so.
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code != 0 and "failed 1" in result.output
+    assert OutgoingMail.get_by_id(mail.id).attempts == 2
+
+    # The server is back: the pending mail goes out.
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", smtp_port), _SMTPHandler)
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = runner.invoke(args=["send-mail"])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert result.exit_code == 0, result.output
+    assert "Sent 1" in result.output
+    assert OutgoingMail.get_by_id(mail.id).sent_at is not None
+    assert len(server.messages) == 1 and "alice@example.com" in server.messages[0]
