@@ -158,7 +158,8 @@ def new_page(browser, live_server):
     contexts = []
 
     def _new_page():
-        context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="en-US")
+        # bypass_csp: the site allows only its own scripts; axe-core is injected inline by the tests.
+        context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="en-US", bypass_csp=True)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
