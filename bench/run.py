@@ -326,7 +326,7 @@ def measure(servers, scenarios, opts, connections):
     results = {}
     for sc in scenarios:
         targets = [(name, base) for name, base in servers if name in sc.servers]
-        for name, base in targets:  # warm-up, not recorded
+        for _name, base in targets:  # warm-up, not recorded
             wrk(base, sc, 1, connections)
         rounds = {name: [] for name, _ in targets}
         for _ in range(opts.rounds):
@@ -580,8 +580,10 @@ def report(runs, photo, opts, started):
         f"{verdict(demo < DEMO_LIMIT_S)} |"
     )
     if "pg" in runs:
+        pg_demo = runs["pg"]["info"]["demo_seconds"]
         lines.append(
-            f"| demo-data --listings {runs['pg']['listings']:,} (PostgreSQL) | {runs['pg']['info']['demo_seconds']:.1f} s | < {DEMO_LIMIT_S:.0f} s | {verdict(runs['pg']['info']['demo_seconds'] < DEMO_LIMIT_S)} |"
+            f"| demo-data --listings {runs['pg']['listings']:,} (PostgreSQL) | {pg_demo:.1f} s | "
+            f"< {DEMO_LIMIT_S:.0f} s | {verdict(pg_demo < DEMO_LIMIT_S)} |"
         )
     lines += [
         "",
