@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from models import ListingStatus, Notification, Role, User, UserRoles, db
 
-from . import headers
+from . import auth, headers
 from .auth import IdentityLoginForm, QueueMailUtil
 from .extensions import babel, csrf, limiter, mail, security
 
@@ -66,6 +66,7 @@ def init_app(app):
     limiter.init_app(app)
     datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
     security.init_app(app, datastore, login_form=IdentityLoginForm, mail_util_cls=QueueMailUtil)
+    auth.init_app(app, limiter)
 
     from . import account, feeds, media, reviews, showcase
 
@@ -121,6 +122,10 @@ def init_app(app):
     @app.errorhandler(413)
     def _too_large(e):
         return _error_page(413, _("The upload is too large"), _("Photos can be up to 10 MB. Choose a smaller file."))
+
+    @app.errorhandler(429)
+    def _too_many(e):
+        return _error_page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
 
     @app.errorhandler(500)
     def _server_error(e):

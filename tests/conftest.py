@@ -107,7 +107,13 @@ def app(app_config):
     from app import create_app
     from models import create_tables, db
 
+    from public.extensions import limiter
+
     flask_app = create_app(app_config)
+    # One limiter object serves every app in this process: start each test with clean counts.
+    if getattr(limiter, "_storage", None) is not None:
+        with flask_app.app_context():
+            limiter.reset()
     with flask_app.app_context():
         db.database.connect(reuse_if_open=True)
         if app_config["TEST_PG_SCHEMA"]:

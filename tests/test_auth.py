@@ -29,3 +29,28 @@ def test_logout_needs_post_and_csrf(client, login_as, make_user):
     token = csrf_from(client.get("/").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/account/orders/").status_code == 302
+
+
+def test_copied_session_cookie_is_dead_after_logout(app, client, make_user):
+    make_user(username="carol")
+    login(client, "carol", "secret123")
+    stolen = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": get_csrf(client, "/")})
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/account/orders/").status_code == 302
+
+
+def test_next_only_goes_to_this_site(client, make_user):
+    make_user(username="carol")
+    token = get_csrf(client, "/login")
+    response = client.post(
+        "/login?next=https://evil.example.com/steal",
+        data={"email": "carol", "password": "secret123", "csrf_token": token, "next": "https://evil.example.com/"},
+    )
+    assert "evil.example.com" not in response.headers.get("Location", "")
+    response = client.post(
+        "/login?next=/account/pristroy/",
+        data={"email": "carol", "password": "secret123", "csrf_token": token, "next": "/account/pristroy/"},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/pristroy/")
