@@ -106,7 +106,6 @@ def app_config(db_kind, tmp_path, request):
 def app(app_config):
     from app import create_app
     from models import create_tables, db
-
     from public.extensions import limiter
 
     flask_app = create_app(app_config)
