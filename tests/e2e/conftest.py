@@ -255,16 +255,23 @@ class Axe:
         self.pages = []
         self.problems = []
 
-    def check(self, page, name, disable=(), why=""):
-        """Check the page as it is now. `disable`: rules to skip here, each with `why` (third-party pages)."""
-        if disable:
-            assert why, "say why a rule is disabled"
+    def check(self, page, name, disable=(), exclude=(), why=""):
+        """Check the page as it is now.
+
+        For third-party screens only: `disable` rules or `exclude` CSS selectors (parts of the
+        page not ours), with `why`.
+        """
+        if disable or exclude:
+            assert why, "say why a rule is disabled or a part of the page left out"
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.add_script_tag(content=self.source)
         options = {"resultTypes": ["violations"]}
         if disable:
             options["rules"] = {rule: {"enabled": False} for rule in disable}
-        result = page.evaluate("async (options) => await axe.run(document, options)", options)
+        context = {"exclude": [[selector] for selector in exclude]} if exclude else None
+        result = page.evaluate(
+            "async ([context, options]) => await axe.run(context || document, options)", [context, options]
+        )
         self.pages.append(name)
         for v in result["violations"]:
             if v["impact"] in ("serious", "critical"):

@@ -73,6 +73,8 @@ def test_errors_come_back_in_the_modal_with_what_was_typed(new_page, look, axe, 
     dialog.get_by_label("Quantity").fill("2")
     dialog.get_by_role("button", name="Put up for sale").click()
     expect(dialog).to_be_hidden()
+    expect(bob.get_by_role("alert").filter(has_text=re.compile("on moderation", re.I))).to_be_visible()
+    _completed_orders(bob)
     line = _line(bob, "Linen shirt, white")
     expect(line.get_by_text("On moderation")).to_be_visible()
     expect(line.get_by_role("button", name="Put up for sale")).to_have_count(0)
