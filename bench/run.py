@@ -48,6 +48,7 @@ DEMO_LIMIT_S = 60.0
 
 LOG = []
 NOTES = []
+LOADS = []  # 1-minute load average seen at each stage: other work on the machine skews absolute figures
 
 
 def say(*parts):
@@ -424,7 +425,8 @@ def check(scenarios, ref_url, app_url, info):
 
 
 def bench_database(label, db_url, folder, listings, opts, workers=2, extra=None):
-    say(f"\n== {label}: {listings:,} listings ==")
+    say(f"\n== {label}: {listings:,} listings == (load average {os.getloadavg()[0]:.1f})")
+    LOADS.append(os.getloadavg()[0])
     info, env = load_database(db_url, folder, listings)
     say(
         f"  demo-data --listings {listings}: {info['demo_seconds']} s (command wall {info['demo_wall']:.1f} s); "
@@ -439,6 +441,7 @@ def bench_database(label, db_url, folder, listings, opts, workers=2, extra=None)
         scenarios, deep = scenarios_for(info, listings, app.url)
         check(scenarios, ref.url, app.url, info)
         results = measure([("ref", ref.url), ("app", app.url)], scenarios, opts, 2 * workers)
+    LOADS.append(os.getloadavg()[0])
     if extra:
         results.update(extra(env, info, opts))
     return {"info": info, "results": results, "deep": deep, "listings": listings, "scenarios": scenarios}
@@ -632,6 +635,11 @@ def main():
     photo = photo_bench()
     lines = report(runs, photo, opts, started)
     lines.append(f"\nWhole run: {(time.monotonic() - t0) / 60:.1f} min.")
+    lines.append(
+        f"1-minute load average during the run: {min(LOADS):.1f} to {max(LOADS):.1f} on {os.cpu_count()} cores "
+        "(above the core count, other work shared the CPU: absolute req/s are low, ratios still hold "
+        "because reference and app alternate)."
+    )
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     with open(os.path.join(OUT, "last-run.md"), "w") as fh:
