@@ -29,7 +29,7 @@ from peewee import JOIN, fn
 from models import Listing, ListingStatus, Photo, Product
 from models.comments import Comment
 from models.reports import Report, ReportReason
-from models.search import matching_ids
+from models.search import matching_ids, rows_by_rowid
 
 from .text import excerpt, linkify
 
@@ -144,7 +144,12 @@ def approved_count(filters):
     hit = cache.get(key)
     if hit is not None and now - hit[0] < ttl:
         return hit[1]
-    count = Listing.select(fn.COUNT(Listing.id)).where(*filters.conditions()).scalar() or 0
+    query = Listing.select(fn.COUNT(Listing.id)).where(*filters.conditions())
+    if filters.searching:
+        # Counting the matches costs what the matches are, not the whole catalog.
+        count = rows_by_rowid(query)[0][0] or 0
+    else:
+        count = query.scalar() or 0
     if len(cache) > 2000:
         cache.clear()
     cache[key] = (now, count)
@@ -152,14 +157,25 @@ def approved_count(filters):
 
 
 def load_listings(ids):
-    """Public listings with everything a card or page shows, in the order of `ids`: one query."""
+    """Listings with everything a card or page shows, in the order of `ids`: one query.
+
+    The ids come from a query filtered by `public_condition()`; the rows are read
+    by primary key alone, because with the status condition repeated SQLite
+    (without statistics) walks the whole status index instead of looking the
+    ids up. `is_public` drops a listing that left the showcase in between.
+    """
     if not ids:
         return []
-    rows = {listing.id: listing for listing in Listing.public().where(Listing.id.in_(ids))}
-    return [rows[i] for i in ids if i in rows]
+    rows = {listing.id: listing for listing in Listing.with_related().where(Listing.id.in_(ids))}
+    return [rows[i] for i in ids if i in rows and rows[i].is_public]
 
 
-def page_of(filters, page, size):
+# Up to this many matches, a search reads its matches first and sorts them; above it,
+# walking the sort order's index and probing the matches finds a page sooner.
+FEW_MATCHES = 5000
+
+
+def page_of(filters, page, size, total=None):
     """(listings of the page, whether there is a next page): ids first, then the rows."""
     query = (
         Listing.select(Listing.id)
@@ -168,7 +184,11 @@ def page_of(filters, page, size):
         .limit(size + 1)
         .offset((page - 1) * size)
     )
-    ids = [listing_id for (listing_id,) in query.tuples()]
+    if filters.searching and total is not None and total <= FEW_MATCHES:
+        rows = rows_by_rowid(query)
+    else:
+        rows = query.tuples()
+    ids = [listing_id for (listing_id,) in rows]
     return load_listings(ids[:size]), len(ids) > size
 
 
@@ -247,7 +267,7 @@ def index():
         # Past the end even allowing for a stale count: nothing to read.
         listings, has_next = [], False
     else:
-        listings, has_next = page_of(filters, page, size)
+        listings, has_next = page_of(filters, page, size, total)
     if has_next and last <= page:
         last = page + 1  # the count is a little stale; the rows are not
     if not listings:
