@@ -219,7 +219,9 @@ def put_up_for_sale(user, line_id, data, photo=None):
 
 
 def _explain_refusal(listing, action, seen_version):
-    if seen_version is not None and listing.version != seen_version:
+    # A status that forbids the move is the more useful answer than "it changed".
+    sources = MOVES.get(action, (set(S.ALL) - set(S.FINAL), None))[0]
+    if listing.status in sources and seen_version is not None and listing.version != seen_version:
         return ListingStateError(
             _("This listing was changed by someone else after you opened the page. Reload it and try again.")
         )
@@ -242,6 +244,14 @@ def _load(listing_id, owner=None):
     return listing
 
 
+MODERATOR_MOVES = {"approve", "decline", "remove"}
+
+
+def _require_moderator(actor):
+    if actor is None or not actor.has_role("admin"):
+        raise ListingStateError(_("Only moderators can do this."), forbidden=True)
+
+
 def _move(
     action,
     listing_id,
@@ -253,6 +263,8 @@ def _move(
     changes=None,
 ):
     """Apply one move of MOVES in the current transaction; return (listing before, after)."""
+    if action in MODERATOR_MOVES:
+        _require_moderator(actor)
     sources, target = MOVES[action]
     listing = _load(listing_id, owner)
     if listing.status not in sources or (seen_version is not None and listing.version != seen_version):
@@ -405,6 +417,7 @@ def edit_listing(user, listing_id, data, seen_version=None, photo=None):
 
 def admin_edit(admin, listing_id, data, seen_version=None, photo=None):
     """Moderator: correct a listing without sending it back to moderation (logged)."""
+    _require_moderator(admin)
     fields = data.cleaned()
     with _staged(photo, admin) as staged, write_transaction():
         current = _load(listing_id)
@@ -445,6 +458,15 @@ def bulk_import_listings(rows):
         status = row["status"]
         if status == S.APPROVED:
             row["published_at"] = row.get("published_at") or row["created_at"]
+            row["approved_snapshot"] = json.dumps(
+                {
+                    "name": row["name"],
+                    "description": row["description"],
+                    "price": str(row["price"]),
+                    "quantity": row["quantity"],
+                    "photo_id": row.get("photo"),
+                }
+            )
         if status == S.DECLINED:
             row["decline_reason"] = row.get("decline_reason") or "Please add a photo of the label."
         listings.append(row)

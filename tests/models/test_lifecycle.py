@@ -303,3 +303,25 @@ def test_text_is_normalised(alice, make_completed_line):
     )
     fresh = Listing.get_by_id(listing.id)
     assert fresh.name == "Caf\u00e9 coat" and fresh.description == "a\nb"
+
+
+def test_only_moderators_moderate(alice, make_listing):
+    listing = make_listing(alice)
+    for move in (
+        lambda: lifecycle.approve(alice, listing.id),
+        lambda: lifecycle.decline(alice, listing.id, "no"),
+        lambda: lifecycle.remove(alice, listing.id),
+        lambda: lifecycle.admin_edit(alice, listing.id, data()),
+    ):
+        with pytest.raises(ListingStateError) as err:
+            move()
+        assert err.value.forbidden
+    assert Listing.get_by_id(listing.id).status == S.MODERATION
+
+
+def test_a_final_status_is_reported_before_a_stale_version(alice, admin, make_listing):
+    listing = make_listing(alice)
+    seen = listing.version
+    lifecycle.mark_sold(alice, listing.id)
+    with pytest.raises(ListingStateError, match="it is sold"):
+        lifecycle.approve(admin, listing.id, seen_version=seen)
