@@ -5,8 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import Listing, ListingStatus, ModerationEvent, OrderLine
-from models import lifecycle
+from models import Listing, ListingStatus, ModerationEvent, OrderLine, lifecycle
 from models.lifecycle import ListingData, ListingStateError
 from models.photos import PhotoError, process_image
 from tests.conftest import image_bytes
