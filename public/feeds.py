@@ -6,7 +6,7 @@ from peewee import fn
 from models import Listing
 from models.search import rows_by_rowid
 
-from .showcase import canonical_url, newest, public_condition
+from .showcase import canonical_url, load_listings, newest_ids, public_condition
 
 bp = Blueprint("feeds", __name__)
 
@@ -56,7 +56,7 @@ def _urlset(chunk, include_pages):
 @bp.get("/pristroy/feed.atom")
 def feed():
     """An Atom feed of the newest listings on the showcase."""
-    listings = newest(FEED_SIZE)
+    listings = load_listings(newest_ids(FEED_SIZE))
     updated = max((listing.published_at or listing.updated_at for listing in listings), default=None)
     xml = render_template("public/feed.atom.xml", listings=listings, updated=updated)
     return Response(xml, mimetype="application/atom+xml")
