@@ -70,6 +70,8 @@ def _completed_context(forms=None, open_line=None):
                     "quantity": left,
                 },
             )
+        if form is not None:
+            form.scoped(f"sell-{line.id}")
         rows.append(
             {
                 "line": line,
@@ -129,6 +131,8 @@ def _my_items_context(forms=None, open_listing=None):
                     "version": listing.version,
                 },
             )
+        if form is not None:
+            form.scoped(f"edit-{listing.id}")
         rows.append({"listing": listing, "form": form, "editable": editable})
     return {"rows": rows, "open_listing": open_listing, "sold_form": EmptyForm()}
 

@@ -64,6 +64,13 @@ class ListingForm(FlaskForm):
         except PhotoError as exc:
             raise ValidationError(str(exc)) from None
 
+    def scoped(self, prefix):
+        """Give the fields ids of their own (names stay as the contract says), so that
+        several forms on one page, one per modal, each have working labels."""
+        for field in self:
+            field.id = f"{prefix}-{field.short_name}"
+        return self
+
     def listing_data(self):
         return ListingData(
             name=self.name.data,

@@ -15,7 +15,9 @@
     }
     // Focus the first field when a form modal opens, so keyboard users land in it.
     $(".modal").on("shown.bs.modal", function () {
-      var first = $(this).find(".is-invalid, input:not([type=hidden]), textarea, select, button").first();
+      // The field in error if there is one, else the first field.
+      var first = $(this).find(".is-invalid").first();
+      if (!first.length) { first = $(this).find("input:not([type=hidden]), textarea, select, button").first(); }
       if (first.length) { first.trigger("focus"); }
     });
   });

@@ -69,6 +69,12 @@ def test_completed_tab_prefills_the_form_from_product_and_line(client, login_as,
     assert "Put up for sale" in page
     assert f'action="/account/orders/lines/{line.id}/sell"' in page and 'enctype="multipart/form-data"' in page
     assert 'value="Wool coat"' in page and 'value="1000.00"' in page
+    # Each modal's fields have ids of their own, so every label points at its own field.
+    other = make_completed_line(alice, product_name="Scarf")
+    page = html(client.get("/account/orders/completed"))
+    for line_id in (line.id, other.id):
+        assert f'for="sell-{line_id}-name"' in page
+        assert re.search(rf'<input[^>]*id="sell-{line_id}-name"[^>]*name="name"', page)
     assert re.search(r'name="quantity"[^>]*value="3"', page)
     assert "You paid 1\u202f000\u00a0₽ per item; today the store sells it for 900\u00a0₽" in page
 
