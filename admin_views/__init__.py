@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from models import Comment, DeclineTemplate, Listing, ModerationEvent
+from public.headers import csp_nonce
 
 from .comments import CommentAdmin
 from .dashboard import DashboardView
@@ -23,6 +24,8 @@ def init_app(app):
         name=_l("Flea Market admin"),
         index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(swatch="default"),
+        # Flask-Admin's own templates carry a few inline scripts; the CSP admits them by nonce.
+        csp_nonce_generator=csp_nonce,
     )
     admin.add_view(ListingAdmin(Listing, name=_l("Pristroy"), category=CATALOG, endpoint="pristroy", url="pristroy"))
     admin.add_view(CommentAdmin(Comment, name=_l("Comments"), category=CATALOG, endpoint="comments", url="comments"))
