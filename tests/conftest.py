@@ -109,6 +109,7 @@ def app(app_config):
     from public.extensions import limiter
 
     flask_app = create_app(app_config)
+    flask_app.test_client_class = FreshContextClient
     # One limiter object serves every app in this process: start each test with clean counts.
     if getattr(limiter, "_storage", None) is not None:
         with flask_app.app_context():
@@ -139,7 +140,6 @@ class FreshContextClient(FlaskClient):
 
 @pytest.fixture
 def client(app):
-    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -1,0 +1,220 @@
+"""Deny by default: every route of the URL map × every method × anonymous, owner,
+another customer and admin. A route added without a rule here fails the suite."""
+
+import pytest
+from flask import url_for
+
+from models import Comment, ListingStatus
+from models.photos import process_image
+from tests.conftest import csrf_from, image_bytes
+
+# What each kind of route allows. The owner is the seller of the objects in the URL.
+PUBLIC = "public"  # anyone
+ANON_FORM = "anon-form"  # login, register: anyone may open; logged-in users are sent on
+LOGGED_IN = "logged-in"  # any logged-in user; visitors go to /login
+OWNER = "owner"  # only the owner; others get 403, or 404 where the thing is not public
+PRIVATE_LISTING = "private-listing"  # a listing that is not public: owner and admins see it
+AUTHOR = "author"  # a comment: its author (and admins, who remove spam)
+ADMIN = "admin"  # role admin only
+
+RULES = {
+    "showcase.home": PUBLIC,
+    "showcase.index": PUBLIC,
+    "showcase.item": PRIVATE_LISTING,
+    "showcase.product": PUBLIC,
+    "feeds.feed": PUBLIC,
+    "feeds.sitemap": PUBLIC,
+    "feeds.sitemap_chunk": PUBLIC,
+    "media.photo": PRIVATE_LISTING,
+    "security.static": PUBLIC,
+    "security.login": ANON_FORM,
+    "security.register": ANON_FORM,
+    "security.logout": PUBLIC,  # logging out is harmless; for visitors it does nothing
+    "security.change_password": LOGGED_IN,
+    "security.verify": LOGGED_IN,
+    "account.orders": LOGGED_IN,
+    "account.completed": LOGGED_IN,
+    "account.my_items": LOGGED_IN,
+    "account.notifications": LOGGED_IN,
+    "account.put_up": OWNER,
+    "account.edit": OWNER,
+    "account.sold": OWNER,
+    "reviews.post": LOGGED_IN,
+    "reviews.report": LOGGED_IN,
+    "reviews.delete": AUTHOR,
+}
+ADMIN_PREFIXES = ("admin.", "pristroy.", "comments.", "moderation_log.", "decline_templates.")
+
+
+def rule_for(endpoint):
+    if endpoint in RULES:
+        return RULES[endpoint]
+    if endpoint.startswith(ADMIN_PREFIXES) and endpoint != "admin.static":
+        return ADMIN
+    return None
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = sorted(
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if r.endpoint not in ("static", "admin.static") and rule_for(r.endpoint) is None
+    )
+    assert not missing, f"routes without an access rule in this matrix: {missing}"
+
+
+@pytest.fixture
+def world(app, make_user, make_completed_line, make_listing):
+    owner = make_user(username="owner")
+    other = make_user(username="other")
+    admin = make_user(username="boss", admin=True)
+    line = make_completed_line(owner, quantity=5)
+    waiting = make_listing(owner, line=line, photo=process_image(image_bytes("JPEG"), "a.jpg"))
+    public = make_listing(owner, line=line, status=ListingStatus.APPROVED, admin=admin, name="Public coat")
+    comment = Comment.create(listing=public.id, author=owner.id, body="Still available")
+    photo_name = waiting.photo.filename
+    return {
+        "users": {"owner": owner, "other": other, "admin": admin},
+        "args": {
+            "listing_id": waiting.id,
+            "line_id": line.id,
+            "product_id": line.product_id,
+            "name": photo_name,
+            "chunk": 1,
+            "export_type": "csv",
+            "filename": "js/webauthn.js",
+        },
+        # Routes about comments and reports act on the public listing.
+        "comment_args": {"listing_id": public.id, "comment_id": comment.id},
+    }
+
+
+def _login(client, user):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"email": user.email, "password": "secret123", "csrf_token": token})
+    assert response.status_code == 302
+
+
+def _token(client):
+    for url in ("/account/orders/", "/login"):
+        response = client.get(url)
+        if response.status_code == 200:
+            return csrf_from(response.get_data(as_text=True))
+    raise AssertionError("no page with a CSRF token")
+
+
+def _url(app, rule, world):
+    values = {}
+    source = world["comment_args"] if rule.endpoint.startswith("reviews.") else world["args"]
+    for arg in rule.arguments:
+        values[arg] = source.get(arg, world["args"].get(arg))
+    with app.test_request_context():
+        url = url_for(rule.endpoint, **values)
+    if rule.endpoint.startswith(ADMIN_PREFIXES) and rule.endpoint.endswith(("edit_view", "details_view")):
+        url += f"?id={world['args']['listing_id']}"
+    return url
+
+
+def _is_login_redirect(response):
+    return response.status_code in (301, 302, 303) and "/login" in response.headers.get("Location", "")
+
+
+def check(rule_kind, role, response):
+    code = response.status_code
+    assert code < 500, f"server error {code}"
+    if rule_kind == PUBLIC:
+        assert code not in (401, 403) and not _is_login_redirect(response)
+    elif rule_kind == ANON_FORM:
+        assert code not in (401, 403)
+    elif rule_kind == LOGGED_IN:
+        if role == "anon":
+            assert _is_login_redirect(response) or code in (401, 404)
+        else:
+            assert not _is_login_redirect(response) and code not in (401, 403)
+    elif rule_kind == OWNER:
+        if role == "anon":
+            assert _is_login_redirect(response)
+        elif role == "owner":
+            assert code not in (401, 403, 404)
+        else:
+            assert code in (403, 404)
+    elif rule_kind == PRIVATE_LISTING:
+        if role in ("owner", "admin"):
+            assert code == 200
+        else:
+            assert code == 404
+    elif rule_kind == AUTHOR:
+        if role == "anon":
+            assert _is_login_redirect(response)
+        elif role == "other":
+            assert code in (403, 404)
+        else:
+            assert code not in (401, 403, 404)
+    elif rule_kind == ADMIN:
+        if role == "anon":
+            assert _is_login_redirect(response)
+        elif role in ("owner", "other"):
+            assert code == 403
+        else:
+            assert code not in (401, 403) and not _is_login_redirect(response)
+
+
+@pytest.mark.parametrize("role", ["anon", "owner", "other", "admin"])
+def test_access_matrix(app, world, role):
+    client = app.test_client()
+    if role != "anon":
+        _login(client, world["users"][role])
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        kind = rule_for(rule.endpoint)
+        if kind is None or rule.endpoint in ("static", "admin.static"):
+            continue
+        url = _url(app, rule, world)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rule.endpoint == "security.logout" and role != "anon":
+                continue  # checked last: it would end this client's session
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": _token(client)})
+            try:
+                check(kind, role, response)
+            except AssertionError as exc:
+                failures.append(f"{role} {method} {url} ({rule.endpoint}, {kind}): {response.status_code} {exc}")
+            finally:
+                response.close()
+            if role != "anon":
+                assert client.get("/account/orders/").status_code == 200, f"session lost after {method} {url}"
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["anon", "owner", "other", "admin"])
+def test_every_post_without_a_csrf_token_is_refused(app, world, role):
+    from models import Listing, ModerationEvent
+
+    client = app.test_client()
+    if role != "anon":
+        _login(client, world["users"][role])
+    before = (Listing.select().count(), ModerationEvent.select().count(), Comment.select().count())
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint in ("static", "admin.static"):
+            continue
+        response = client.post(_url(app, rule, world), data={"name": "x", "reason": "x", "body": "x"})
+        assert response.status_code in (400, 302, 403, 404), (rule.endpoint, response.status_code)
+        if response.status_code == 302:  # only a redirect to login, never an action taken
+            assert "/login" in response.headers["Location"], rule.endpoint
+    assert (Listing.select().count(), ModerationEvent.select().count(), Comment.select().count()) == before
+
+
+def test_another_sessions_token_is_refused(app, world):
+    from models import Listing
+
+    owner = app.test_client()
+    _login(owner, world["users"]["owner"])
+    thief = app.test_client()
+    _login(thief, world["users"]["other"])
+    foreign = _token(thief)
+    listing_id = world["args"]["listing_id"]
+    response = owner.post(f"/account/pristroy/{listing_id}/sold", data={"csrf_token": foreign})
+    assert response.status_code == 400
+    assert Listing.get_by_id(listing_id).status == ListingStatus.MODERATION
