@@ -238,6 +238,8 @@ def generate_listings(count, progress=None, seed=None, batch=2000):
                 progress(size)
         reset_sequence(Order)
         reset_sequence(OrderLine)
+    # Fresh statistics, or SQLite's planner walks a whole index for a handful of ids.
+    database().execute_sql("ANALYZE")
     return done
 
 

@@ -91,9 +91,14 @@ class Listing(BaseModel):
         )
 
     @classmethod
+    def public_condition(cls):
+        """The one definition of "public": Approved. Every public query filters by this."""
+        return cls.status == ListingStatus.APPROVED
+
+    @classmethod
     def public(cls):
-        """The one definition of "public": Approved."""
-        return cls.with_related().where(cls.status == ListingStatus.APPROVED)
+        """Public listings with everything a page shows of them."""
+        return cls.with_related().where(cls.public_condition())
 
     @classmethod
     def owned_by(cls, user):

@@ -48,7 +48,7 @@ PRICE_LIMIT = Decimal("99999999.99")
 
 def public_condition():
     """The condition of `Listing.public()` alone, for queries that need no joined rows."""
-    return Listing.public()._where
+    return Listing.public_condition()
 
 
 # ---------------------------------------------------------------- filters
