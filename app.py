@@ -53,6 +53,7 @@ def _env_config(app):
         "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER",
         "REDIS_URL",
+        "CURRENCY",
     ):
         if env.get(key):
             cfg[key] = env[key]
@@ -69,7 +70,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # a 10 MB photo plus the form around it
     "MAIL_DEFAULT_SENDER": "Flea Market <no-reply@example.com>",
     "BABEL_DEFAULT_LOCALE": "en",
-    "LANGUAGES": ["en"],
+    "LANGUAGES": ["en", "ru"],  # the switcher's choices; each but English has a catalog in public/translations/
+    "BABEL_TRANSLATION_DIRECTORIES": os.path.join(HERE, "public", "translations"),
+    "CURRENCY": "RUB",  # ISO 4217 code of the store's prices, formatted for each language by Babel
     "PUBLIC_URL": "http://127.0.0.1:5000",  # the site's address in mails
     "SHOWCASE_PAGE_SIZE": 24,
     "HOME_COLLECTION_SIZE": 8,

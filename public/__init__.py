@@ -1,7 +1,5 @@
 """Everything a customer or visitor reaches: extensions, pages, template helpers, error pages."""
 
-from decimal import Decimal
-
 from flask import current_app, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
@@ -10,9 +8,10 @@ from flask_wtf.csrf import CSRFError
 
 from models import ListingStatus, Notification, Role, User, UserRoles, db
 
-from . import auth, headers
+from . import auth, headers, i18n
 from .auth import IdentityLoginForm, QueueMailUtil
 from .extensions import babel, csrf, limiter, mail, security
+from .i18n import money
 
 STATUS_BADGES = {
     ListingStatus.MODERATION: "warning",
@@ -36,19 +35,6 @@ def select_locale():
     return request.accept_languages.best_match(languages) or languages[0]
 
 
-def money(value):
-    """A price as the store shows it: 1 499.90 ₽ style, two decimals only when needed."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    text = f"{value:,.2f}".replace(",", "\u202f")
-    if text.endswith(".00"):
-        text = text[:-3]
-    from flask import current_app
-
-    return f"{text}\u00a0{current_app.config.get('CURRENCY_SYMBOL', '₽')}"
-
-
 def photo_url(photo, thumb=False):
     from flask import url_for
 
@@ -58,7 +44,6 @@ def photo_url(photo, thumb=False):
 
 
 def init_app(app):
-    app.config.setdefault("CURRENCY_SYMBOL", "₽")
     headers.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -67,6 +52,7 @@ def init_app(app):
     datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
     security.init_app(app, datastore, login_form=IdentityLoginForm, mail_util_cls=QueueMailUtil)
     auth.init_app(app, limiter)
+    i18n.init_app(app)
 
     from . import account, feeds, media, reviews, showcase
 

@@ -1,0 +1,225 @@
+"""Languages: the switcher, the locale-aware formatting and the catalog commands.
+
+The language of a request is the user's choice (kept in the session and, for a
+logged-in user, in `User.locale`), else the browser's `Accept-Language`, else
+English; see `public.select_locale`. Mail goes out in the recipient's language
+(`models.notifications.notify`).
+
+The catalogs live in `public/translations/`; the compiled `.mo` files are
+committed, so `python app.py` needs no build step. After changing a string:
+
+    flask --app app translate update    # extract into messages.pot, merge into every messages.po
+    (translate the new entries in public/translations/ru/LC_MESSAGES/messages.po)
+    flask --app app translate compile   # messages.po -> messages.mo
+    flask --app app translate check     # what tests/i18n checks: nothing missing, fuzzy or stale
+"""
+
+import os
+from decimal import Decimal
+
+import click
+from babel import Locale
+from babel.numbers import format_currency
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_security import current_user
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TRANSLATIONS = os.path.join(HERE, "translations")
+BABEL_CFG = os.path.join(HERE, "babel.cfg")
+POT = os.path.join(TRANSLATIONS, "messages.pot")
+# What the extraction reads, relative to the project root.
+SOURCES = ("app.py", "models", "public", "admin_views", "templates")
+KEYWORDS = ("_", "gettext", "ngettext:1,2", "_l", "lazy_gettext", "lazy_ngettext:1,2")
+
+# Each language named in itself, for the switcher.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def safe_next(target):
+    """A path on this site to go back to, or None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.post("/language")
+def set_language():
+    """The header's switcher: remember the choice, then go back to the page."""
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated and current_user.locale != lang:
+        type(current_user).update(locale=lang).where(type(current_user).id == current_user.id).execute()
+    return redirect(safe_next(request.form.get("next")) or url_for("showcase.home"), code=303)
+
+
+def money(value):
+    """A price for the current locale, in the store's currency (`CURRENCY`), two decimals only when needed."""
+    if value is None or value == "":
+        return ""
+    value = Decimal(value)
+    locale = get_locale() or Locale.parse(current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+    pattern = locale.currency_formats["standard"].pattern
+    if value == value.to_integral_value():
+        pattern = pattern.replace(".00", "")
+    text = format_currency(value, current_app.config["CURRENCY"], format=pattern, locale=locale, currency_digits=False)
+    # CLDR's currency spacing, which Babel leaves out: "RUB 1,500", not "RUB1,500".
+    if text[:1].isalpha() and not text[:1].isdigit():
+        symbol_end = len(text) - len(text.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+        if 0 < symbol_end < len(text) and text[symbol_end].isdigit():
+            text = f"{text[:symbol_end]}\u00a0{text[symbol_end:]}"
+    return text
+
+
+def _languages_context():
+    current = str(get_locale() or "en")
+    return {
+        "current_language": current,
+        "language_choices": [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]],
+    }
+
+
+def _vary(response):
+    # The same address answers in the browser's language: caches must tell them apart.
+    response.vary.add("Accept-Language")
+    return response
+
+
+# ---------------------------------------------------------------- catalogs
+
+
+def _pybabel(*args):
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract():
+    """Every wrapped string of the sources into messages.pot."""
+    keywords = []
+    for keyword in KEYWORDS:
+        keywords += ["-k", keyword]
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # relative paths in the .pot's references
+    try:
+        _pybabel(
+            "extract",
+            "-F",
+            os.path.relpath(BABEL_CFG),
+            "--no-default-keywords",
+            *keywords,
+            "--sort-by-file",
+            "--omit-header",
+            "-o",
+            os.path.relpath(POT),
+            *SOURCES,
+        )
+    finally:
+        os.chdir(cwd)
+
+
+def catalogs():
+    """The languages that have a catalog."""
+    names = os.listdir(TRANSLATIONS) if os.path.isdir(TRANSLATIONS) else []
+    return sorted(name for name in names if os.path.isfile(os.path.join(TRANSLATIONS, name, "LC_MESSAGES", "messages.po")))
+
+
+def problems():
+    """What is wrong with the catalogs: messages missing, untranslated, fuzzy or obsolete; a stale .mo."""
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    with open(POT, "rb") as fh:
+        template = read_po(fh)
+    wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
+    found = []
+    for lang in catalogs():
+        base = os.path.join(TRANSLATIONS, lang, "LC_MESSAGES", "messages")
+        with open(base + ".po", "rb") as fh:
+            po = read_po(fh, locale=lang)
+        have = {}
+        for m in po:
+            if not m.id:
+                continue
+            key = m.id if isinstance(m.id, str) else m.id[0]
+            have[key] = m
+            strings = m.string if isinstance(m.string, (tuple, list)) else (m.string,)
+            if m.fuzzy:
+                found.append(f"{lang}: fuzzy: {key!r}")
+            if not all(strings):
+                found.append(f"{lang}: untranslated: {key!r}")
+        found += [f"{lang}: missing: {key!r}" for key in sorted(wanted - set(have))]
+        found += [f"{lang}: not in the sources any more: {key!r}" for key in sorted(set(have) - wanted)]
+        if po.obsolete:
+            found.append(f"{lang}: {len(po.obsolete)} obsolete (#~) entries: run `translate update`")
+        if not os.path.exists(base + ".mo"):
+            found.append(f"{lang}: messages.mo missing: run `translate compile`")
+        else:
+            with open(base + ".mo", "rb") as fh:
+                mo = read_mo(fh)
+            compiled = {_entry(m) for m in mo if m.id}
+            source = {_entry(m) for m in po if m.id and not m.fuzzy}
+            if compiled != source:
+                found.append(f"{lang}: messages.mo is out of date with messages.po: run `translate compile`")
+    return found
+
+
+def _entry(message):
+    def flat(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    return flat(message.id), flat(message.string)
+
+
+def register_commands(app):
+    @app.cli.group("translate")
+    def translate():
+        """Catalogs: extract the strings, update the .po files, compile them."""
+
+    @translate.command("extract")
+    def extract_command():
+        """Write public/translations/messages.pot from the sources."""
+        extract()
+        click.echo(f"Wrote {os.path.relpath(POT)}")
+
+    @translate.command("update")
+    def update_command():
+        """Extract, then merge messages.pot into every language's messages.po."""
+        extract()
+        _pybabel("update", "-i", POT, "-d", TRANSLATIONS, "--no-fuzzy-matching", "--ignore-obsolete")
+        click.echo("Updated: " + ", ".join(catalogs()) + ". Translate the new entries, then run `translate compile`.")
+
+    @translate.command("init")
+    @click.argument("lang")
+    def init_command(lang):
+        """Start a catalog for a new language (then add it to LANGUAGES)."""
+        extract()
+        _pybabel("init", "-i", POT, "-d", TRANSLATIONS, "-l", lang)
+
+    @translate.command("compile")
+    def compile_command():
+        """Compile every messages.po into the messages.mo the app reads."""
+        _pybabel("compile", "-d", TRANSLATIONS, "--statistics")
+
+    @translate.command("check")
+    def check_command():
+        """Extract and report missing, untranslated, fuzzy or stale messages (exit 1 if any)."""
+        extract()
+        found = problems()
+        for line in found:
+            click.echo(line)
+        if found:
+            raise SystemExit(1)
+        click.echo("Catalogs complete: " + ", ".join(catalogs()))
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+    app.context_processor(_languages_context)
+    app.after_request(_vary)
+    register_commands(app)
