@@ -126,7 +126,7 @@ def extract():
 def catalogs():
     """The languages that have a catalog."""
     names = os.listdir(TRANSLATIONS) if os.path.isdir(TRANSLATIONS) else []
-    return sorted(name for name in names if os.path.isfile(os.path.join(TRANSLATIONS, name, "LC_MESSAGES", "messages.po")))
+    return sorted(n for n in names if os.path.isfile(os.path.join(TRANSLATIONS, n, "LC_MESSAGES", "messages.po")))
 
 
 def problems():
