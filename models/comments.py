@@ -12,6 +12,7 @@ from peewee import DateTimeField, ForeignKeyField, TextField
 from .db import BaseModel, write_transaction
 from .listings import Listing
 from .notifications import NotificationKind, notify
+from .text import TextError, clean_text
 from .users import User, utcnow
 
 MAX_BODY = 2000
@@ -69,11 +70,14 @@ class Comment(BaseModel):
 
 
 def clean_body(body):
-    body = (body or "").strip()
+    try:
+        body = clean_text(body, MAX_BODY, multiline=True)
+    except TextError as exc:
+        if str(exc) == "length":
+            raise CommentError(_("A comment can be up to %(max)s characters long.", max=MAX_BODY)) from None
+        raise CommentError(_("Remove the invisible control characters from this text.")) from None
     if not body:
         raise CommentError(_("Write a comment or a question."))
-    if len(body) > MAX_BODY:
-        raise CommentError(_("A comment can be up to %(max)s characters long.", max=MAX_BODY))
     return body
 
 
@@ -92,6 +96,9 @@ def post_comment(listing, author, body, parent_id=None):
         comment = Comment.create(listing=listing.id, author=author.id, parent=parent, body=body)
         if author.id != listing.owner_id:
             notify(listing.owner, NotificationKind.COMMENT, listing)
+        elif parent is not None and parent.author_id != author.id:
+            # The seller answered someone's question: tell the one who asked.
+            notify(parent.author, NotificationKind.ANSWER, listing)
     return comment
 
 

@@ -30,6 +30,7 @@ class NotificationKind:
     DECLINED = "declined"
     REMOVED = "removed"
     COMMENT = "comment"
+    ANSWER = "answer"
     REOPENED = "reopened"
 
     TITLES = {
@@ -37,6 +38,7 @@ class NotificationKind:
         DECLINED: _l("Your listing was declined"),
         REMOVED: _l("Your listing was removed"),
         COMMENT: _l("New comment on your listing"),
+        ANSWER: _l("The seller answered your question"),
         REOPENED: _l("Your listing is back on moderation"),
     }
 

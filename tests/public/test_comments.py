@@ -51,6 +51,9 @@ def test_question_and_the_sellers_answer(client, login_as, make_user, listing):
     login_as(listing.owner)
     assert _post(client, listing, "Yes, it is.", parent_id=question.id).status_code == 303
     assert Notification.select().where(Notification.kind == NotificationKind.COMMENT).count() == 1
+    # The one who asked is told that the seller answered.
+    answer_notes = list(Notification.select().where(Notification.kind == NotificationKind.ANSWER))
+    assert [n.user_id for n in answer_notes] == [buyer.id]
 
     log_out(client)
     page = client.get(f"/pristroy/{listing.id}").get_data(as_text=True)
