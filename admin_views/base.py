@@ -3,6 +3,7 @@
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.model.base import filter_char_re, filter_compact_re
 from flask_babel import format_datetime
 from flask_security import current_user
 from flask_wtf import FlaskForm
@@ -39,6 +40,15 @@ class SecureModelView(AdminAccessMixin, ModelView):
     can_set_page_size = True
     page_size_options = (10, 20, 50, 100)
     extra_js = None
+
+    def get_filter_arg(self, index, flt):
+        """The filter's URL name from its English label and operation (`user_starts_with`),
+        whatever the language: lazy strings keep their msgid, so links and scripts that
+        name a filter work in Russian too."""
+        if not self.named_filter_urls:
+            return super().get_filter_arg(index, flt)
+        name, operation = (getattr(text, "_args", (text,))[0] for text in (flt.name, flt.operation()))
+        return filter_compact_re.sub("_", filter_char_re.sub("", f"{name} {operation}".lower()))
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         # A hand-made ?sort= naming a column that cannot be sorted would be a KeyError (500).
