@@ -21,7 +21,7 @@ import click
 from babel import Locale
 from babel.numbers import format_currency
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_security import current_user
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,7 +31,7 @@ BABEL_CFG = os.path.join(HERE, "babel.cfg")
 POT = os.path.join(TRANSLATIONS, "messages.pot")
 # What the extraction reads, relative to the project root.
 SOURCES = ("app.py", "models", "public", "admin_views", "templates")
-KEYWORDS = ("_", "gettext", "ngettext:1,2", "_l", "lazy_gettext", "lazy_ngettext:1,2")
+KEYWORDS = ("_", "gettext", "ngettext:1,2", "pgettext:1c,2", "_l", "lazy_gettext", "lazy_ngettext:1,2")
 
 # Each language named in itself, for the switcher.
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
@@ -74,6 +74,11 @@ def money(value):
         if 0 < symbol_end < len(text) and text[symbol_end].isdigit():
             text = f"{text[:symbol_end]}\u00a0{text[symbol_end:]}"
     return text
+
+
+def number(value):
+    """A quantity or count for the current locale: 1,000 in English, 1 000 in Russian."""
+    return "" if value is None or value == "" else format_decimal(value)
 
 
 def _languages_context():
@@ -221,5 +226,6 @@ def register_commands(app):
 def init_app(app):
     app.register_blueprint(bp)
     app.context_processor(_languages_context)
+    app.jinja_env.filters["number"] = number
     app.after_request(_vary)
     register_commands(app)
