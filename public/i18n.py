@@ -104,8 +104,8 @@ def _pybabel(*args):
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def extract():
-    """Every wrapped string of the sources into messages.pot."""
+def extract(output=POT):
+    """Every wrapped string of the sources into `output` (messages.pot)."""
     keywords = []
     for keyword in KEYWORDS:
         keywords += ["-k", keyword]
@@ -121,7 +121,7 @@ def extract():
             "--sort-by-file",
             "--omit-header",
             "-o",
-            os.path.relpath(POT),
+            os.path.relpath(output),
             *SOURCES,
         )
     finally:
@@ -134,12 +134,12 @@ def catalogs():
     return sorted(n for n in names if os.path.isfile(os.path.join(TRANSLATIONS, n, "LC_MESSAGES", "messages.po")))
 
 
-def problems():
+def problems(pot=POT):
     """What is wrong with the catalogs: messages missing, untranslated, fuzzy or obsolete; a stale .mo."""
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    with open(POT, "rb") as fh:
+    with open(pot, "rb") as fh:
         template = read_po(fh)
     wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
     found = []
