@@ -99,6 +99,8 @@ DEFAULTS = {
     "SECURITY_LOGOUT_METHODS": ["POST"],
     "SECURITY_EMAIL_SENDER": "Flea Market <no-reply@example.com>",
     "SECURITY_FLASH_MESSAGES": True,
+    # Its own catalogs, then ours (public/translations/*/flask_security.po) for a few better words.
+    "SECURITY_I18N_DIRNAME": ["builtin", os.path.join(HERE, "public", "translations")],
     "RATELIMIT_HEADERS_ENABLED": False,
 }
 

@@ -5,7 +5,8 @@ logged-in user, in `User.locale`), else the browser's `Accept-Language`, else
 English; see `public.select_locale`. Mail goes out in the recipient's language
 (`models.notifications.notify`).
 
-The catalogs live in `public/translations/`; the compiled `.mo` files are
+The catalogs live in `public/translations/` (`messages`: ours; `flask_security`: a few
+overrides of Flask-Security-Too's own Russian words); the compiled `.mo` files are
 committed, so `python app.py` needs no build step. After changing a string:
 
     flask --app app translate update    # extract into messages.pot, merge into every messages.po
@@ -54,7 +55,9 @@ def set_language():
         abort(400)
     session["lang"] = lang
     if current_user.is_authenticated and current_user.locale != lang:
-        type(current_user).update(locale=lang).where(type(current_user).id == current_user.id).execute()
+        user = current_user._get_current_object()
+        type(user).update(locale=lang).where(type(user).id == user.id).execute()
+        user.locale = lang
     return redirect(safe_next(request.form.get("next")) or url_for("showcase.home"), code=303)
 
 
@@ -136,7 +139,6 @@ def catalogs():
 
 def problems(pot=POT):
     """What is wrong with the catalogs: messages missing, untranslated, fuzzy or obsolete; a stale .mo."""
-    from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
     with open(pot, "rb") as fh:
@@ -162,23 +164,33 @@ def problems(pot=POT):
         found += [f"{lang}: not in the sources any more: {key!r}" for key in sorted(set(have) - wanted)]
         if po.obsolete:
             found.append(f"{lang}: {len(po.obsolete)} obsolete (#~) entries: run `translate update`")
-        if not os.path.exists(base + ".mo"):
-            found.append(f"{lang}: messages.mo missing: run `translate compile`")
-        else:
-            with open(base + ".mo", "rb") as fh:
-                mo = read_mo(fh)
-            compiled = {_entry(m) for m in mo if m.id}
-            source = {_entry(m) for m in po if m.id and not m.fuzzy}
-            if compiled != source:
-                found.append(f"{lang}: messages.mo is out of date with messages.po: run `translate compile`")
+        found += _stale(lang, "messages", po)
+        security = os.path.join(TRANSLATIONS, lang, "LC_MESSAGES", "flask_security.po")
+        if os.path.exists(security):
+            with open(security, "rb") as fh:
+                found += _stale(lang, "flask_security", read_po(fh, locale=lang))
     return found
+
+
+def _stale(lang, domain, po):
+    """The .mo of a catalog is missing or does not hold what its .po says."""
+    from babel.messages.mofile import read_mo
+
+    path = os.path.join(TRANSLATIONS, lang, "LC_MESSAGES", f"{domain}.mo")
+    if not os.path.exists(path):
+        return [f"{lang}: {domain}.mo missing: run `translate compile`"]
+    with open(path, "rb") as fh:
+        compiled = {_entry(m) for m in read_mo(fh) if m.id}
+    if compiled != {_entry(m) for m in po if m.id and not m.fuzzy}:
+        return [f"{lang}: {domain}.mo is out of date with {domain}.po: run `translate compile`"]
+    return []
 
 
 def _entry(message):
     def flat(value):
         return tuple(value) if isinstance(value, (list, tuple)) else value
 
-    return flat(message.id), flat(message.string)
+    return message.context, flat(message.id), flat(message.string)
 
 
 def register_commands(app):
@@ -209,7 +221,7 @@ def register_commands(app):
     @translate.command("compile")
     def compile_command():
         """Compile every messages.po into the messages.mo the app reads."""
-        _pybabel("compile", "-d", TRANSLATIONS, "--statistics")
+        _pybabel("compile", "-d", TRANSLATIONS, "-D", "messages flask_security", "--statistics")
 
     @translate.command("check")
     def check_command():
