@@ -35,11 +35,30 @@ db = AppDB()
 BaseModel = db.Model
 
 
+POOL_OPTIONS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
+
+
 def open_database(url):
-    """Open a peewee database from a `playhouse.db_url` address."""
+    """Open a peewee database from a `playhouse.db_url` address, with a connection pool.
+
+    FlaskDB connects and closes once per request; with a pool, "close" hands the
+    connection back instead of tearing it down, so a request pays neither a new
+    PostgreSQL connection nor SQLite's pragmas again.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and "+pool" not in scheme and scheme in ("sqlite", "postgres", "postgresql"):
+        url = f"{scheme}+pool://{rest}"
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
-    return connect(url)
+        # A pooled connection may serve another thread later (one thread at a time).
+        return connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL_OPTIONS)
+    return connect(url, **POOL_OPTIONS)
+
+
+def close_all():
+    """Close every pooled connection (tests, and before a worker forks)."""
+    real = database()
+    if hasattr(real, "close_all"):
+        real.close_all()
 
 
 def database():

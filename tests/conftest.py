@@ -123,6 +123,9 @@ def app(app_config):
         yield flask_app
         if not db.database.is_closed():
             db.database.close()
+        from models.db import close_all
+
+        close_all()
 
 
 class FreshContextClient(FlaskClient):

@@ -42,6 +42,7 @@ RULES = {
     "reviews.post": LOGGED_IN,
     "reviews.report": LOGGED_IN,
     "reviews.delete": AUTHOR,
+    "i18n.set_language": PUBLIC,  # anyone may pick a language
 }
 ADMIN_PREFIXES = ("admin.", "pristroy.", "comments.", "moderation_log.", "decline_templates.")
 

@@ -30,7 +30,9 @@ class _Counter(logging.Handler):
         self.queries = []
 
     def emit(self, record):
-        self.queries.append(record.getMessage())
+        # peewee logs each statement as (sql, params); other records (the pool's) are not queries.
+        if isinstance(record.msg, tuple):
+            self.queries.append(record.getMessage())
 
 
 @contextmanager
