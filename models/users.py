@@ -42,13 +42,20 @@ class User(UserMixin, BaseModel):
     def display_name(self):
         return self.username or self.email.split("@", 1)[0]
 
+    @property
+    def roles(self):
+        """The user's Role objects, loaded in one joined query and kept for this object.
+
+        Flask-Security walks `current_user.roles` on every request; through the link
+        model that would be one query for the links plus one per role.
+        """
+        if getattr(self, "_roles", None) is None:
+            self._roles = list(Role.select().join(UserRoles).where(UserRoles.user == self.id).order_by(Role.name))
+        return self._roles
+
     def has_role(self, role):
-        """Role check with the user's role names loaded in one query and kept."""
         name = role if isinstance(role, str) else role.name
-        if getattr(self, "_role_names", None) is None:
-            query = Role.select(Role.name).join(UserRoles).where(UserRoles.user == self.id)
-            self._role_names = {r.name for r in query}
-        return name in self._role_names
+        return any(r.name == name for r in self.roles)
 
     @property
     def is_admin(self):
@@ -56,8 +63,8 @@ class User(UserMixin, BaseModel):
 
 
 class UserRoles(BaseModel):
-    # Flask-Security reads `user.roles` through this link model, hence the backref.
-    user = ForeignKeyField(User, backref="roles", on_delete="CASCADE")
+    # `User.roles` (a property) reads the roles through this link model in one join.
+    user = ForeignKeyField(User, backref="role_links", on_delete="CASCADE")
     role = ForeignKeyField(Role, backref="users", on_delete="CASCADE")
 
     class Meta:
