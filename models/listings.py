@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField, fn
 
-from .db import BaseModel
+from .db import BaseModel, CompiledQuery
 from .orders import Order, OrderLine
 from .photos import Photo
 from .users import User, utcnow
@@ -101,6 +101,12 @@ class Listing(BaseModel):
         return cls.with_related().where(cls.public_condition())
 
     @classmethod
+    def get_with_related(cls, listing_id):
+        """One listing with everything its page shows, or None (SQL compiled once)."""
+        rows = _with_related_by_id(int(listing_id))
+        return rows[0] if rows else None
+
+    @classmethod
     def owned_by(cls, user):
         return cls.with_related().where(cls.owner == user.id).order_by(cls.created_at.desc(), cls.id.desc())
 
@@ -111,6 +117,9 @@ class Listing(BaseModel):
             return self.photo
         product = self.order_line.product
         return getattr(product, "product_photo", None) if product.photo_id else None
+
+
+_with_related_by_id = CompiledQuery(lambda listing_id: Listing.with_related().where(Listing.id == listing_id))
 
 
 def listed_quantities(line_ids):

@@ -126,7 +126,7 @@ def test_what_changed_since_approval(admin_client, admin, alice, make_listing):
     section = html[html.index('id="changes"') : html.index("</section>", html.index('id="changes"'))]
     assert "What changed since it was last approved" in section
     assert re.search(r'class="change-name".*?Wool coat<.*?Wool coat, like new<', section, re.S)
-    assert re.search(r'class="change-price".*?1\u202f500.*?1\u202f200', section, re.S)
+    assert re.search(r'class="change-price".*?RUB\u00a01,500.*?RUB\u00a01,200', section, re.S)
     assert "change-description" not in section and "change-quantity" not in section
     photo_row = section[section.index('class="change-photo"') :]
     assert f"{old_photo_row.stem}.thumb" in photo_row and f"{fresh.photo.stem}.thumb" in photo_row

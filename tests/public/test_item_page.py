@@ -51,7 +51,7 @@ def test_photo_name_price_quantity_seller_date_and_store_mark(client, make_user,
     )
     text = text_of_html(page)
     assert "Blue jacket" in text
-    assert "1 499.90" in text.replace("\u202f", " ")
+    assert "RUB 1,499.90" in text.replace("\u202f", " ")
     assert "Quantity 2" in text
     assert "Seller marta" in text
     full = f"/media/{listing.photo.filename}"
