@@ -47,6 +47,7 @@ def init_app(app):
     headers.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.install_fast_gettext(app)
     mail.init_app(app)
     limiter.init_app(app)
     datastore = PeeweeUserDatastore(db, User, Role, UserRoles)

@@ -241,3 +241,34 @@ def init_app(app):
     app.jinja_env.filters["number"] = number
     app.after_request(_vary)
     register_commands(app)
+
+
+def _page_translations():
+    """The catalog for the locale in force, looked up once per locale per request.
+
+    Flask-Babel's template callables look the catalog up again for every string,
+    and a page has dozens. Keyed by the locale object so that `force_locale` (mails
+    rendered in the recipient's language) still gets its own catalog.
+    """
+    from flask import g
+    from flask_babel import get_translations
+
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    cached = g.get("_page_translations")
+    if locale is not None and cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    g._page_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
+
+
+def install_fast_gettext(app):
+    """Replace Flask-Babel's template callables with ones using `_page_translations`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _page_translations().ugettext(s),
+        ngettext=lambda s, p, n: _page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n),
+    )
