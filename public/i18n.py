@@ -15,6 +15,7 @@ committed, so `python app.py` needs no build step. After changing a string:
     flask --app app translate check     # what tests/i18n checks: nothing missing, fuzzy or stale
 """
 
+import functools
 import os
 from decimal import Decimal
 
@@ -61,22 +62,45 @@ def set_language():
     return redirect(safe_next(request.form.get("next")) or url_for("showcase.home"), code=303)
 
 
-def money(value):
-    """A price for the current locale, in the store's currency (`CURRENCY`), two decimals only when needed."""
-    if value is None or value == "":
-        return ""
+def babel_money(value, locale, currency):
+    """A price as Babel writes it for `locale`: the reference `money` must agree with."""
     value = Decimal(value)
-    locale = get_locale() or Locale.parse(current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
     pattern = locale.currency_formats["standard"].pattern
     if value == value.to_integral_value():
         pattern = pattern.replace(".00", "")
-    text = format_currency(value, current_app.config["CURRENCY"], format=pattern, locale=locale, currency_digits=False)
+    text = format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
     # CLDR's currency spacing, which Babel leaves out: "RUB 1,500", not "RUB1,500".
     if text[:1].isalpha() and not text[:1].isdigit():
         symbol_end = len(text) - len(text.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
         if 0 < symbol_end < len(text) and text[symbol_end].isdigit():
             text = f"{text[:symbol_end]}\u00a0{text[symbol_end:]}"
     return text
+
+
+@functools.lru_cache(maxsize=64)
+def _money_shape(locale_id, currency):
+    """How a locale writes prices (symbol before or after, group and decimal marks),
+    read once from Babel's own output for a probe amount."""
+    probe = babel_money(Decimal("1234567.89"), Locale.parse(locale_id), currency)
+    first, last = probe.index("1"), probe.rindex("9")
+    body = probe[first : last + 1]
+    return probe[:first], probe[last + 1 :], body[1], body[-3]
+
+
+def money(value):
+    """A price for the current locale, in the store's currency (`CURRENCY`), two decimals only when needed.
+
+    Formatted from the locale's shape rather than through Babel for each price:
+    a showcase page has dozens of prices and Babel took a fifth of its time.
+    """
+    if value is None or value == "":
+        return ""
+    value = Decimal(value).quantize(Decimal("0.01"))
+    locale = get_locale() or Locale.parse(current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+    prefix, suffix, group, decimal = _money_shape(str(locale), current_app.config["CURRENCY"])
+    digits = f"{value:,.2f}"  # prices are positive: the lifecycle refuses anything else
+    whole, cents = digits[:-3].replace(",", group), digits[-2:]
+    return f"{prefix}{whole}{'' if cents == '00' else decimal + cents}{suffix}"
 
 
 def number(value):
