@@ -128,7 +128,9 @@ def create_app(config=None):
     from models.db import db, open_database
 
     app.config["DATABASE"] = open_database(app.config["DATABASE_URL"])
-    app.config.setdefault("FLASKDB_EXCLUDED_ROUTES", ("static", "admin.static"))
+    # No route is excluded from FlaskDB's connect/close: even a static file request
+    # loads the user (Flask-Principal's identity), and a connection opened outside
+    # FlaskDB's hooks would never go back to the pool.
     db.init_app(app)
 
     import admin_views

@@ -53,6 +53,8 @@ def init_app(app):
     datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
     security.init_app(app, datastore, login_form=IdentityLoginForm, mail_util_cls=QueueMailUtil)
     auth.init_app(app, limiter)
+    # Files under /static/ need no identity: don't load the user (a query) for each of them.
+    security.principal.skip_static = True
     i18n.init_app(app)
 
     from . import account, feeds, media, reviews, showcase
