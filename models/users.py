@@ -53,6 +53,12 @@ class User(UserMixin, BaseModel):
             self._roles = list(Role.select().join(UserRoles).where(UserRoles.user == self.id).order_by(Role.name))
         return self._roles
 
+    @roles.setter
+    def roles(self, value):
+        # Flask-Security's create_user passes roles=[...] to the constructor and then
+        # adds each through the link model; here it only forgets what was loaded.
+        self._roles = None
+
     def has_role(self, role):
         name = role if isinstance(role, str) else role.name
         return any(r.name == name for r in self.roles)

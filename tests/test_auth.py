@@ -54,3 +54,40 @@ def test_next_only_goes_to_this_site(client, make_user):
         data={"email": "carol", "password": "secret123", "csrf_token": token, "next": "/account/pristroy/"},
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/account/pristroy/")
+
+
+def test_password_change_ends_other_sessions(app, client, make_user):
+    make_user(username="carol")
+    login(client, "carol", "secret123")
+    other_device = app.test_client()
+    login(other_device, "carol", "secret123")
+    page = client.get("/change").get_data(as_text=True)
+    response = client.post(
+        "/change",
+        data={
+            "csrf_token": csrf_from(page),
+            "password": "secret123",
+            "new_password": "a brand new passphrase 7",
+            "new_password_confirm": "a brand new passphrase 7",
+        },
+    )
+    assert response.status_code in (302, 200)
+    assert client.get("/account/orders/").status_code == 200  # this browser stays logged in
+    assert other_device.get("/account/orders/").status_code == 302  # the other one is out
+
+
+def test_oversized_request_gets_a_clear_413_page(client, login_as, make_user, make_completed_line):
+    user = make_user()
+    line = make_completed_line(user)
+    login_as(user)
+    token = csrf_from(client.get("/account/orders/completed").get_data(as_text=True))
+    # A browser announces the size first; the server refuses it before reading the body.
+    response = client.post(
+        f"/account/orders/lines/{line.id}/sell",
+        data=b"--x--",
+        content_type="multipart/form-data; boundary=x",
+        headers={"X-CSRFToken": token},
+        environ_overrides={"CONTENT_LENGTH": str(13 * 1024 * 1024)},
+    )
+    assert response.status_code == 413
+    assert "Photos can be up to 10 MB" in response.get_data(as_text=True)
