@@ -19,6 +19,12 @@ class ListingStatus:
     ALL = (MODERATION, APPROVED, DECLINED, REMOVED, SOLD)
     # Sold and Removed are final: nothing moves a listing out of them.
     FINAL = (REMOVED, SOLD)
+
+    @staticmethod
+    def is_public(status):
+        """The one rule of what visitors may see: Approved listings."""
+        return status == ListingStatus.APPROVED
+
     LABELS = {
         MODERATION: _l("On moderation"),
         APPROVED: _l("Approved"),
@@ -65,7 +71,7 @@ class Listing(BaseModel):
 
     @property
     def is_public(self):
-        return self.status == ListingStatus.APPROVED
+        return ListingStatus.is_public(self.status)
 
     @property
     def is_final(self):

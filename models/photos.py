@@ -38,6 +38,23 @@ class PhotoError(ValueError):
     """An upload that is not an acceptable photo; the message is shown next to the field."""
 
 
+class PhotoName:
+    """Just enough of a photo to link to it (lists read only the stem and extension)."""
+
+    __slots__ = ("stem", "ext")
+
+    def __init__(self, stem, ext):
+        self.stem, self.ext = stem, ext
+
+    @property
+    def filename(self):
+        return f"{self.stem}.{self.ext}"
+
+    @property
+    def thumb_filename(self):
+        return f"{self.stem}.thumb.{self.ext}"
+
+
 class Photo(BaseModel):
     """One stored image: `<stem>.<ext>` for display and `<stem>.thumb.<ext>` for lists."""
 
@@ -50,11 +67,11 @@ class Photo(BaseModel):
 
     @property
     def filename(self):
-        return f"{self.stem}.{self.ext}"
+        return PhotoName(self.stem, self.ext).filename
 
     @property
     def thumb_filename(self):
-        return f"{self.stem}.thumb.{self.ext}"
+        return PhotoName(self.stem, self.ext).thumb_filename
 
     @property
     def content_type(self):

@@ -1,6 +1,6 @@
 """Everything a customer or visitor reaches: extensions, pages, template helpers, error pages."""
 
-from flask import current_app, has_request_context, render_template, request, session
+from flask import current_app, g, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_security import PeeweeUserDatastore, current_user
@@ -36,11 +36,15 @@ def select_locale():
 
 
 def photo_url(photo, thumb=False):
-    from flask import url_for
-
+    """A stored photo's address; the route's prefix is built once per request, not per photo."""
     if photo is None:
         return None
-    return url_for("media.photo", name=photo.thumb_filename if thumb else photo.filename)
+    base = g.get("_media_base")
+    if base is None:
+        from flask import url_for
+
+        base = g._media_base = url_for("media.photo", name="x")[:-1]
+    return base + (photo.thumb_filename if thumb else photo.filename)
 
 
 def init_app(app):
