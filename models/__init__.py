@@ -6,7 +6,7 @@ Re-exports the models and lists them all, in creation order, for `init-db`.
 from .comments import Comment
 from .db import db
 from .decline_templates import DeclineTemplate
-from .listings import Listing, ListingStatus
+from .listings import Listing, ListingStatus, create_queue_rank
 from .moderation import ModerationEvent
 from .notifications import Notification, NotificationKind, OutgoingMail
 from .orders import Order, OrderLine, OrderStatus, Product
@@ -37,6 +37,7 @@ def create_tables():
     """Create missing tables and indexes; safe to run again."""
     with db.database.atomic():
         db.database.create_tables(ALL_MODELS, safe=True)
+        create_queue_rank()
         create_search_index()
 
 

@@ -1,7 +1,7 @@
 """Listings: a customer's offer to resell units of a completed order line."""
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import JOIN, SQL, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField, fn
 
 from .db import BaseModel, CompiledQuery
 from .orders import Order, OrderLine
@@ -139,3 +139,30 @@ def listed_quantities(line_ids):
         .tuples()
     )
     return {line_id: int(listed) for line_id, listed in rows}
+
+
+# The admin's list shows listings waiting for moderation first, then the newest.
+# Ordering by an expression made the database sort the whole table for every page;
+# a generated column (kept by the database, never written by the app) and an index
+# on it let it read a page straight from the index.
+QUEUE_RANK = SQL("queue_rank")
+
+
+def create_queue_rank():
+    """Add the generated `queue_rank` column and its index if missing (safe to repeat)."""
+    from .db import database, is_postgres
+
+    rank = "CASE WHEN status = 'moderation' THEN 0 ELSE 1 END"
+    if is_postgres():
+        database().execute_sql(
+            f'ALTER TABLE "listing" ADD COLUMN IF NOT EXISTS queue_rank integer GENERATED ALWAYS AS ({rank}) STORED'
+        )
+    else:
+        columns = {row[1] for row in database().execute_sql('PRAGMA table_xinfo("listing")')}
+        if "queue_rank" not in columns:
+            database().execute_sql(
+                f'ALTER TABLE "listing" ADD COLUMN queue_rank INTEGER GENERATED ALWAYS AS ({rank}) VIRTUAL'
+            )
+    database().execute_sql(
+        'CREATE INDEX IF NOT EXISTS "listing_queue" ON "listing" (queue_rank, created_at DESC, id DESC)'
+    )
