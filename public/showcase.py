@@ -251,20 +251,59 @@ def load_cards(ids):
     return [cards[i] for i in ids if i in cards]
 
 
+# Deep pages: where a page started is remembered for a short while, so the next
+# request for it (or for a page shortly after) starts from there with a keyset
+# condition instead of stepping over every earlier row with OFFSET.
+ANCHOR_KEYS = {
+    "new": (Listing.published_at, Listing.id),
+    "price": (Listing.price, Listing.id),
+    "-price": (Listing.price, Listing.id),
+}
+DEEP_PAGE = 10
+
+
+def _from_anchor(sort, anchor):
+    """The rows at or after `anchor` (the first row of an earlier page) in this sort order."""
+    first, second = ANCHOR_KEYS[sort]
+    value, listing_id = anchor
+    if sort == "price":
+        return (first > value) | ((first == value) & (second >= listing_id))
+    return (first < value) | ((first == value) & (second <= listing_id))
+
+
+def _anchors(filters, size):
+    ttl = current_app.config.get("SHOWCASE_COUNT_TTL", 30)
+    cache = current_app.extensions.setdefault("showcase_anchors", {})
+    if len(cache) > 500:
+        cache.clear()
+    entry = cache.get((filters.key(), filters.sort, size))
+    now = time.monotonic()
+    if entry is None or now - entry[0] > ttl:
+        entry = cache[(filters.key(), filters.sort, size)] = (now, {})
+    return entry[1]
+
+
 def page_of(filters, page, size, total=None):
     """(listings of the page, whether there is a next page): ids first, then the rows."""
-    query = (
-        Listing.select(Listing.id)
-        .where(*filters.conditions())
-        .order_by(*SORTS[filters.sort])
-        .limit(size + 1)
-        .offset((page - 1) * size)
-    )
+    conditions = list(filters.conditions())
+    offset = (page - 1) * size
+    anchors = None
+    columns = [Listing.id]
+    if page > DEEP_PAGE and not filters.searching:
+        anchors = _anchors(filters, size)
+        columns = [Listing.id, ANCHOR_KEYS[filters.sort][0]]
+        start = max((p for p in anchors if p <= page), default=None)
+        if start is not None:
+            conditions.append(_from_anchor(filters.sort, anchors[start]))
+            offset = (page - start) * size
+    query = Listing.select(*columns).where(*conditions).order_by(*SORTS[filters.sort]).limit(size + 1).offset(offset)
     if _few_matches(filters, page, size, total):
-        rows = rows_by_rowid(query)
+        rows = list(rows_by_rowid(query))
     else:
-        rows = query.tuples()
-    ids = [listing_id for (listing_id,) in rows]
+        rows = list(query.tuples())
+    if anchors is not None and rows:
+        anchors[page] = (rows[0][1], rows[0][0])
+    ids = [row[0] for row in rows]
     return load_cards(ids[:size]), len(ids) > size
 
 

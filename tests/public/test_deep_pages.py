@@ -1,0 +1,27 @@
+"""Deep showcase pages start from a remembered position: the same rows as OFFSET."""
+
+import pytest
+
+from tests.public.helpers import count_queries, item_ids
+
+
+@pytest.mark.parametrize("sort", ["new", "price", "-price"])
+def test_deep_pages_from_remembered_positions_match_offset(app, client, sort):
+    from models.demo import generate_listings
+
+    generate_listings(200, seed=11)
+    app.config["SHOWCASE_PAGE_SIZE"] = 5
+
+    def page(number):
+        return item_ids(client.get(f"/pristroy/?sort={sort}&page={number}"))
+
+    app.config["SHOWCASE_COUNT_TTL"] = 0  # nothing remembered: plain OFFSET
+    expected = {number: page(number) for number in range(11, 17)}
+    assert all(len(ids) == 5 for ids in expected.values())
+    app.config["SHOWCASE_COUNT_TTL"] = 60
+    assert page(12) == expected[12]  # remembers where page 12 starts
+    for number in (12, 13, 16, 11):  # from page 12's start, or by OFFSET before it
+        assert page(number) == expected[number], number
+    with count_queries() as queries:
+        page(13)
+    assert any("<=" in q or ">=" in q for q in queries), "page 13 starts from page 12's position"
