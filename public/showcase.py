@@ -24,7 +24,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
-from peewee import JOIN, fn
+from peewee import JOIN, Tuple, fn
 
 from models import Listing, ListingStatus, OrderLine, Photo, Product
 from models.comments import Comment
@@ -263,12 +263,13 @@ DEEP_PAGE = 10
 
 
 def _from_anchor(sort, anchor):
-    """The rows at or after `anchor` (the first row of an earlier page) in this sort order."""
+    """The rows at or after `anchor` (the first row of an earlier page) in this sort order.
+
+    A row-value comparison, which both databases read as a range of the sort's index
+    (the same test spelled with OR made them scan it)."""
     first, second = ANCHOR_KEYS[sort]
-    value, listing_id = anchor
-    if sort == "price":
-        return (first > value) | ((first == value) & (second >= listing_id))
-    return (first < value) | ((first == value) & (second <= listing_id))
+    keys, values = Tuple(first, second), Tuple(*anchor)
+    return keys >= values if sort == "price" else keys <= values
 
 
 def _anchors(filters, size):
