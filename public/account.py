@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 
-from models import Listing, ListingStatus, Notification, Order, OrderLine, Photo, Product, lifecycle
+from models import Listing, Notification, Order, OrderLine, Photo, Product, lifecycle
 from models.listings import listed_quantities
 
 from .forms import EmptyForm, ListingForm
@@ -118,7 +118,7 @@ def _my_items_context(forms=None, open_listing=None):
     forms = forms or {}
     rows = []
     for listing in listings:
-        editable = listing.status not in ListingStatus.FINAL
+        editable = not listing.is_final  # Sold and Removed are final (the lifecycle's rule)
         form = forms.get(listing.id)
         if form is None and editable:
             form = ListingForm(
