@@ -170,6 +170,10 @@ def _synthetic_text(rnd):
     return name, description
 
 
+# From this many listings on, PostgreSQL's GIN index is built after the load, not during it.
+REBUILD_SEARCH_INDEX_OVER = 10000
+
+
 def generate_listings(count, progress=None, seed=None, batch=2000):
     """Bulk-insert `count` synthetic listings (about 90% approved) with their orders and events."""
     from .lifecycle import bulk_import_listings
@@ -182,7 +186,7 @@ def generate_listings(count, progress=None, seed=None, batch=2000):
     sellers = _synthetic_sellers(max(20, min(2000, count // 50)))
     other_statuses = ["moderation", "declined", "removed", "sold"]
     done = 0
-    if is_postgres() and count >= 10000:
+    if is_postgres() and count >= REBUILD_SEARCH_INDEX_OVER:
         # Building the full-text GIN index once after the load is several times
         # faster than keeping it up to date row by row during it.
         database().execute_sql("DROP INDEX IF EXISTS listing_search_gin")

@@ -74,6 +74,11 @@ class Listing(BaseModel):
         return ListingStatus.is_public(self.status)
 
     @property
+    def reason_shown(self):
+        """The moderator's reason, while the listing is declined (an edit clears it anyway)."""
+        return self.decline_reason if self.status == ListingStatus.DECLINED else None
+
+    @property
     def is_final(self):
         return self.status in ListingStatus.FINAL
 

@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, abort, send_file
 from flask_security import current_user
 
-from models import Listing, ListingStatus, Photo, Product
+from models import Listing, Photo, Product
 from models.photos import file_path
 
 bp = Blueprint("media", __name__)
@@ -18,7 +18,7 @@ def photo_is_public(photo):
     """A photo is public when a product or an approved listing shows it."""
     return (
         Product.select().where(Product.photo == photo.id).exists()
-        or Listing.select().where((Listing.photo == photo.id) & (Listing.status == ListingStatus.APPROVED)).exists()
+        or Listing.select().where((Listing.photo == photo.id) & Listing.public_condition()).exists()
     )
 
 

@@ -86,3 +86,22 @@ def test_check_reports_and_fixes_orphans(app, runner, make_user, make_listing):
     assert not os.path.exists(orphan) and os.path.exists(fresh)
     assert os.path.exists(os.path.join(upload_dir, kept.filename))
     assert runner.invoke(args=["check"]).exit_code == 0
+
+
+def test_large_load_rebuilds_the_search_index(app, monkeypatch):
+    """A big load drops PostgreSQL's GIN index and builds it again; search works after it."""
+    from models import demo, search
+    from models.db import database, is_postgres
+
+    monkeypatch.setattr(demo, "REBUILD_SEARCH_INDEX_OVER", 10)
+    demo.generate_listings(40, seed=3)
+    if is_postgres():
+        names = [
+            r[0]
+            for r in database().execute_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'listing' AND schemaname = current_schema()"
+            )
+        ]
+        assert "listing_search_gin" in names
+    word = Listing.select(Listing.name).where(Listing.status == ListingStatus.APPROVED).first().name.split()[-1]
+    assert Listing.select().where(Listing.id.in_(search.matching_ids(word))).count() > 0

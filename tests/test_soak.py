@@ -82,7 +82,7 @@ def test_soak(app, app_config, make_user, make_listing, tmp_path):
 
     port = _free_port()
     env = dict(os.environ, **{k: str(v) for k, v in app_config.items() if isinstance(v, str)})
-    env.update(PUBLIC_URL="http://127.0.0.1", RATELIMIT_ENABLED="0")
+    env.update(PUBLIC_URL="http://127.0.0.1")
     server = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "-w", "3", "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "app:create_app()"],
