@@ -4,7 +4,7 @@ from flask_admin.model.template import EditRowAction, TemplateLinkRowAction
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length
 
-from models.lifecycle import MAX_REASON
+from models.listing_input import MAX_REASON
 
 from .base import SecureModelView
 

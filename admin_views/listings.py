@@ -24,7 +24,9 @@ from wtforms.validators import DataRequired, Length
 
 from models import DeclineTemplate, Listing, ListingStatus, ModerationEvent, Photo, User, lifecycle
 from models.db import CompiledQuery
-from models.lifecycle import MAX_REASON, ListingStateError
+from models.errors import DomainError
+from models.lifecycle import MODERATOR
+from models.listing_input import MAX_REASON
 from models.listings import QUEUE_RANK
 from public import STATUS_BADGES, money, photo_url
 from public.forms import ListingForm
@@ -263,10 +265,11 @@ class ListingAdmin(SecureModelView):
 
     def allowed_buttons(self, listing):
         """The moderation buttons that apply to a listing in its status."""
+        allowed = set(lifecycle.moves_for(listing, MODERATOR))
         return [
             (name, label, style, self._actions_data[name][2])
             for name, label, style in MODERATION_BUTTONS
-            if listing.status in lifecycle.MOVES[name][0]
+            if name in allowed
         ]
 
     @expose("/users/")
@@ -300,7 +303,7 @@ class ListingAdmin(SecureModelView):
             try:
                 move(actor, listing_id, seen_version=_seen_version(listing_id))
                 done += 1
-            except ListingStateError as exc:
+            except DomainError as exc:
                 refused.append(_refusal(exc, names.get(listing_id)))
         if done:
             flash(done_message(done), "success")
@@ -350,7 +353,7 @@ class ListingAdmin(SecureModelView):
                 try:
                     lifecycle.decline(actor, listing.id, form.reason.data, seen_version=_seen_version(listing.id))
                     done += 1
-                except ListingStateError as exc:
+                except DomainError as exc:
                     refused.append(_refusal(exc, listing.name))
             if done:
                 flash(
@@ -403,7 +406,7 @@ class ListingAdmin(SecureModelView):
                     seen_version=form.seen_version(),
                     photo=form.processed_photo,
                 )
-            except ListingStateError as exc:
+            except DomainError as exc:
                 form.apply_domain_error(exc)
             else:
                 flash(_("Saved “%(name)s”.", name=saved.name), "success")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from peewee import DateTimeField, ForeignKeyField, TextField
 
 from .db import BaseModel, CompiledQuery, write_transaction
+from .errors import FORBIDDEN, INVALID, NOT_FOUND, DomainError
 from .listings import Listing
 from .notifications import NotificationKind, notify
 from .text import TextError, clean_text
@@ -18,14 +19,11 @@ from .users import User, utcnow
 MAX_BODY = 2000
 
 
-class CommentError(Exception):
-    """A comment that can't be posted or deleted; `message` is shown next to the field."""
+class CommentError(DomainError):
+    """A comment that can't be posted or deleted; `message` is shown next to the field `body`."""
 
-    def __init__(self, message, forbidden=False, not_found=False):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.forbidden = forbidden
-        self.not_found = not_found
+    def __init__(self, message, kind=INVALID):
+        super().__init__(message, field="body", kind=kind)
 
 
 class Comment(BaseModel):
@@ -113,9 +111,9 @@ def delete_comment(comment_id, user):
     with write_transaction():
         comment = Comment.get_or_none(Comment.id == comment_id)
         if comment is None or comment.is_deleted:
-            raise CommentError(_("This comment no longer exists."), not_found=True)
+            raise CommentError(_("This comment no longer exists."), kind=NOT_FOUND)
         if comment.author_id != user.id and not user.has_role("admin"):
-            raise CommentError(_("You can delete only your own comments."), forbidden=True)
+            raise CommentError(_("You can delete only your own comments."), kind=FORBIDDEN)
         has_replies = Comment.select().where(Comment.parent == comment.id).exists()
         if has_replies:
             Comment.update(deleted_at=utcnow(), body="").where(Comment.id == comment.id).execute()

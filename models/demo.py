@@ -9,7 +9,10 @@ from decimal import Decimal
 from flask_security import hash_password
 from PIL import Image, ImageDraw
 
+from . import lifecycle
 from .db import database, is_postgres, next_id, reset_sequence
+from .listings import Listing, ListingStatus
+from .moderation import ModerationEvent
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, process_image, write_files
 from .users import Role, User, UserRoles, utcnow
@@ -176,8 +179,6 @@ REBUILD_SEARCH_INDEX_OVER = 10000
 
 def generate_listings(count, progress=None, seed=None, batch=2000):
     """Bulk-insert `count` synthetic listings (about 90% approved) with their orders and events."""
-    from .lifecycle import bulk_import_listings
-
     rnd = random.Random(seed)
     products = list(Product.select())
     if not products:
@@ -285,3 +286,53 @@ def _synthetic_sellers(count):
             User.insert_many(rows[i : i + 500]).execute()
         existing = [u.id for u in User.select(User.id).where(User.username.startswith("seller")).limit(count)]
     return existing
+
+
+DEMO_DECLINE_REASON = "Please add a photo of the label."
+
+
+def bulk_import_listings(rows):
+    """Insert many listings at once with their moderation events (demo and load-test data).
+
+    Each row is a dict of Listing fields including `status`. The lifecycle says
+    which moves lead to that status (`lifecycle.event_chain`), and each row gets
+    those events and the version they would have given it, so the log and the
+    versions read as if every listing had been made through the pages. No
+    quantity checks: the caller brings consistent lines.
+    """
+    first_id = next_id(Listing)
+    listings, events = [], []
+    chains = {}
+    for offset, row in enumerate(rows):
+        listing_id = first_id + offset
+        row = dict(row, id=listing_id)
+        status = row["status"]
+        chain = chains.get(status) or chains.setdefault(status, lifecycle.event_chain(status))
+        if status == ListingStatus.APPROVED:
+            row["published_at"] = row.get("published_at") or row["created_at"]
+            row["approved_snapshot"] = lifecycle.snapshot(row)
+        if status == ListingStatus.DECLINED:
+            row["decline_reason"] = row.get("decline_reason") or DEMO_DECLINE_REASON
+        row["version"] = len(chain)
+        listings.append(row)
+        for action, by, from_status, to_status in chain:
+            actor = row["owner"] if by == lifecycle.OWNER else None
+            reason = row.get("decline_reason") if action == "decline" else None
+            events.append((listing_id, actor, action, from_status, to_status, reason, row["created_at"]))
+    columns = sorted({key for row in listings for key in row})
+    Listing.insert_many(
+        [[row.get(c) for c in columns] for row in listings], fields=[getattr(Listing, c) for c in columns]
+    ).execute()
+    fields = [
+        ModerationEvent.listing,
+        ModerationEvent.actor,
+        ModerationEvent.action,
+        ModerationEvent.from_status,
+        ModerationEvent.to_status,
+        ModerationEvent.reason,
+        ModerationEvent.created_at,
+    ]
+    for i in range(0, len(events), 2000):
+        ModerationEvent.insert_many(events[i : i + 2000], fields=fields).execute()
+    reset_sequence(Listing)
+    return len(listings)

@@ -1,53 +1,60 @@
 """The listing lifecycle: the only code that creates listings and changes their status.
 
-Moves, by the status a listing must be in and the status it goes to:
-
-    put up for sale   (a completed order line)            -> On moderation
-    edit (owner)      On moderation, Approved, Declined   -> On moderation
-    approve           On moderation                       -> Approved
-    decline           On moderation, Approved             -> Declined (with a reason)
-    remove            On moderation, Approved, Declined   -> Removed  (final)
-    sell (owner)      On moderation, Approved, Declined   -> Sold     (final)
-    reopen (system)   Approved                            -> On moderation
-
-Every move runs in one transaction together with its moderation event (and the
-owner's notification, when there is one). A move changes the row only if it is
-still in the status *and version* it was read in, so two people acting at once
-cannot both win, and a moderator's approval applies only to the version the
-moderator saw. Anything not allowed raises `ListingStateError`.
+`MOVES` is the one table of moves: for each, the statuses a listing must be in,
+the status it goes to, and who makes it. Every move runs through `_move`, in one
+transaction with its moderation event (and the owner's notification, when there
+is one). A move changes the row only if it is still in the status *and version*
+it was read in (a compare-and-swap), so two people acting at once cannot both
+win, and a moderator's approval applies only to the version the moderator saw.
+Anything not allowed raises `ListingStateError`; bad input raises
+`models.listing_input.ListingInputError` before anything is written.
 """
 
 import json
-import re
+from collections import deque
 from contextlib import nullcontext
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .db import after_commit, is_postgres, next_id, reset_sequence, write_transaction
+from .db import after_commit, is_postgres, write_transaction
+from .errors import FORBIDDEN, NOT_FOUND, DomainError
+from .listing_input import clean_reason
 from .listings import Listing, ListingStatus, listed_quantities
 from .moderation import ModerationEvent
 from .notifications import NotificationKind, notify
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, StagedPhoto, delete_photo
-from .text import TextError, clean_text
 from .users import utcnow
 
 S = ListingStatus
 
+# Who makes a move: the listing's owner, a user with the admin role, or the app itself.
+OWNER, MODERATOR, SYSTEM = "owner", "moderator", "system"
+# Creating a listing is not a move of MOVES (there is no status to move from).
+PUT_UP = "put_up"
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset
+    target: str | None  # None: the status stays as it is (a moderator's correction)
+    by: str
+
+
 MOVES = {
-    "edit": ({S.MODERATION, S.APPROVED, S.DECLINED}, S.MODERATION),
-    "approve": ({S.MODERATION}, S.APPROVED),
-    "decline": ({S.MODERATION, S.APPROVED}, S.DECLINED),
-    "remove": ({S.MODERATION, S.APPROVED, S.DECLINED}, S.REMOVED),
-    "sell": ({S.MODERATION, S.APPROVED, S.DECLINED}, S.SOLD),
-    "reopen": ({S.APPROVED}, S.MODERATION),
+    "edit": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.MODERATION, OWNER),
+    "approve": Move(frozenset({S.MODERATION}), S.APPROVED, MODERATOR),
+    "decline": Move(frozenset({S.MODERATION, S.APPROVED}), S.DECLINED, MODERATOR),
+    "remove": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.REMOVED, MODERATOR),
+    "sell": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.SOLD, OWNER),
+    "reopen": Move(frozenset({S.APPROVED}), S.MODERATION, SYSTEM),
+    "admin_edit": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), None, MODERATOR),
 }
 
 ACTION_LABELS = {
-    "put_up": _l("put up for sale"),
+    PUT_UP: _l("put up for sale"),
     "edit": _l("edit"),
     "admin_edit": _l("edit"),
     "approve": _l("approve"),
@@ -57,88 +64,96 @@ ACTION_LABELS = {
     "reopen": _l("send back to moderation"),
 }
 
-MAX_PRICE = Decimal("99999999.99")
-MAX_QUANTITY = 10000
-MAX_NAME = 200
-MAX_DESCRIPTION = 5000
-MAX_REASON = 1000
-PRICE_RE = re.compile(r"^\d{1,8}(?:[.,]\d{1,2})?$")
+
+class ListingStateError(DomainError):
+    """A move that is not allowed (or on a listing that is not there, or not yours)."""
 
 
-class ListingStateError(Exception):
-    """A move that is not allowed. `field` names the form field it belongs to, if any;
-    `forbidden` marks an attempt on someone else's thing (pages answer 403)."""
-
-    def __init__(self, message, field=None, forbidden=False, not_found=False):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
-        self.forbidden = forbidden
-        self.not_found = not_found
+def target_of(action, status):
+    """The status `action` takes a listing in `status` to, or None if it is not allowed there."""
+    move = MOVES[action]
+    if status not in move.sources:
+        return None
+    return move.target or status
 
 
-def parse_price(value):
-    """A positive amount with at most two decimals, or ListingStateError."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ListingStateError(_("Enter a price such as 1500 or 1499.90."), field="price")
-        text = format(value, "f")
-    else:
-        text = str(value or "").strip()
-    if not PRICE_RE.match(text):
-        raise ListingStateError(_("Enter a price such as 1500 or 1499.90."), field="price")
-    try:
-        price = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise ListingStateError(_("Enter a price such as 1500 or 1499.90."), field="price") from None
-    if price <= 0:
-        raise ListingStateError(_("The price must be more than zero."), field="price")
-    if price > MAX_PRICE:
-        raise ListingStateError(_("The price is too large."), field="price")
-    return price.quantize(Decimal("0.01"))
+def moves_for(listing, by):
+    """The names of the moves `by` (OWNER, MODERATOR) may make on the listing in its status."""
+    return [name for name, move in MOVES.items() if move.by == by and listing.status in move.sources]
 
 
-@dataclass
-class ListingData:
-    """What a seller (or an admin) can set on a listing."""
+def event_chain(status):
+    """The moves that take a new listing to `status`: [(action, by, from, to)], put up first.
 
-    name: str
-    description: str
-    price: object
-    quantity: int
+    The shortest way through MOVES, so imported listings get the log (and the
+    version) a listing made through the pages would have.
+    """
+    chain = {S.MODERATION: [(PUT_UP, OWNER, None, S.MODERATION)]}
+    queue = deque([S.MODERATION])
+    while queue:
+        current = queue.popleft()
+        for name, move in MOVES.items():
+            target = move.target
+            if current in move.sources and target and target not in chain:
+                chain[target] = chain[current] + [(name, move.by, current, target)]
+                queue.append(target)
+    if status not in chain:
+        raise ValueError(f"no move leads to {status!r}")
+    return chain[status]
 
-    def cleaned(self):
-        name = _clean(self.name, MAX_NAME, "name", _("The name is too long."))
-        description = _clean(
-            self.description, MAX_DESCRIPTION, "description", _("The description is too long."), multiline=True
-        )
-        if not name:
-            raise ListingStateError(_("Enter a name."), field="name")
-        if not description:
-            raise ListingStateError(_("Describe the item and say how to contact you."), field="description")
-        try:
-            quantity = int(self.quantity)
-        except (TypeError, ValueError):
-            raise ListingStateError(_("Enter a whole number of items."), field="quantity") from None
-        if quantity < 1:
-            raise ListingStateError(_("The quantity must be at least 1."), field="quantity")
-        if quantity > MAX_QUANTITY:
-            raise ListingStateError(_("The quantity is too large."), field="quantity")
-        return {
-            "name": name,
-            "description": description,
-            "price": parse_price(self.price),
-            "quantity": quantity,
+
+# ---------------------------------------------------------------- snapshots
+
+
+def snapshot(fields):
+    """The JSON of what a moderator approves: name, description, price, quantity, photo.
+
+    `fields` is a mapping with those keys (`photo` is the photo's id or None), or a Listing.
+    """
+    if isinstance(fields, Listing):
+        fields = {
+            "name": fields.name,
+            "description": fields.description,
+            "price": fields.price,
+            "quantity": fields.quantity,
+            "photo": fields.photo_id,
         }
+    return json.dumps(
+        {
+            "name": fields["name"],
+            "description": fields["description"],
+            "price": str(fields["price"]),
+            "quantity": fields["quantity"],
+            "photo_id": fields.get("photo"),
+        }
+    )
 
 
-def _clean(value, max_length, field, too_long, multiline=False):
-    try:
-        return clean_text(value, max_length, multiline=multiline)
-    except TextError as exc:
-        if str(exc) == "length":
-            raise ListingStateError(too_long, field=field) from None
-        raise ListingStateError(_("Remove the invisible control characters from this text."), field=field) from None
+def approved_snapshot(listing):
+    """The listing's fields as last approved, or None if it never was."""
+    return json.loads(listing.approved_snapshot) if listing.approved_snapshot else None
+
+
+def _photos_in_use(listing):
+    """The photos a listing keeps: its own and the one of its approved snapshot (for review)."""
+    snap = approved_snapshot(listing) or {}
+    return {listing.photo_id, snap.get("photo_id")} - {None}
+
+
+def _delete_photo_later(photo_id):
+    def cleanup():
+        photo = Photo.get_or_none(Photo.id == photo_id)
+        if (
+            photo is not None
+            and not Listing.select().where(Listing.photo == photo_id).exists()
+            and not Product.select().where(Product.photo == photo_id).exists()
+        ):
+            delete_photo(photo)
+
+    after_commit(cleanup)
+
+
+# ---------------------------------------------------------------- checks
 
 
 def _lock_line(line_id):
@@ -157,16 +172,9 @@ def _check_quantity_left(line, quantity, exclude_listing_id=None):
     left = line.quantity - listed
     if quantity > left:
         if left <= 0:
-            msg = _(
-                "All %(bought)s items of this order line are already listed.",
-                bought=line.quantity,
-            )
+            msg = _("All %(bought)s items of this order line are already listed.", bought=line.quantity)
         else:
-            msg = _(
-                "Only %(left)s of %(bought)s items are left to sell.",
-                left=left,
-                bought=line.quantity,
-            )
+            msg = _("Only %(left)s of %(bought)s items are left to sell.", left=left, bought=line.quantity)
         raise ListingStateError(msg, field="quantity")
 
 
@@ -175,9 +183,60 @@ def quantity_left(line):
     return line.quantity - listed_quantities([line.id]).get(line.id, 0)
 
 
-def _record(listing, action, actor, from_status, to_status, reason=None):
+def sellable_line(user, line_id):
+    """The user's own order line, or NOT_FOUND / FORBIDDEN (checked before an upload is read)."""
+    line = OrderLine.select(OrderLine, Order).join(Order).where(OrderLine.id == line_id).get_or_none()
+    if line is None:
+        raise ListingStateError(_("This order line does not exist."), kind=NOT_FOUND)
+    if line.order.user_id != user.id:
+        raise ListingStateError(_("This is not your order."), kind=FORBIDDEN)
+    return line
+
+
+def _load(listing_id, owner=None):
+    """The listing, or NOT_FOUND; FORBIDDEN when it is someone else's public listing
+    (someone else's hidden listing is NOT_FOUND: it must look like one that does not exist)."""
+    listing = Listing.get_or_none(Listing.id == listing_id)
+    if listing is None or (owner is not None and listing.owner_id != owner.id and not listing.is_public):
+        raise ListingStateError(_("This listing does not exist."), kind=NOT_FOUND)
+    if owner is not None and listing.owner_id != owner.id:
+        raise ListingStateError(_("This is not your listing."), kind=FORBIDDEN)
+    return listing
+
+
+def own_listing(user, listing_id):
+    """The user's own listing, or the refusal a stranger gets (see `_load`)."""
+    return _load(listing_id, owner=user)
+
+
+def _require_moderator(actor):
+    if actor is None or not actor.has_role("admin"):
+        raise ListingStateError(_("Only moderators can do this."), kind=FORBIDDEN)
+
+
+def _changed_meanwhile():
+    return ListingStateError(
+        _("This listing was changed by someone else after you opened the page. Reload it and try again.")
+    )
+
+
+def _explain_refusal(listing, action, seen_version):
+    # A status that forbids the move is the more useful answer than "it changed".
+    if listing.status in MOVES[action].sources and seen_version is not None and listing.version != seen_version:
+        return _changed_meanwhile()
+    return ListingStateError(
+        _(
+            "Can't %(action)s “%(name)s”: it is %(status)s.",
+            action=ACTION_LABELS[action],
+            name=listing.name,
+            status=str(listing.status_label).lower(),
+        )
+    )
+
+
+def _record(listing_id, action, actor, from_status, to_status, reason=None):
     ModerationEvent.create(
-        listing=listing.id,
+        listing=listing_id,
         actor=actor.id if actor else None,
         action=action,
         from_status=from_status,
@@ -191,6 +250,55 @@ def _staged(photo, user):
     return StagedPhoto(photo, uploaded_by=user.id) if photo else nullcontext()
 
 
+# ---------------------------------------------------------------- the one move
+
+
+def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=None, prepare=None):
+    """Apply one move of MOVES in the current transaction; return the listing after it.
+
+    `prepare(listing)` may return more field changes computed under the
+    transaction from the listing as it is now (quantity checks, a new photo row).
+    """
+    move = MOVES[action]
+    if move.by == MODERATOR:
+        _require_moderator(actor)
+    listing = _load(listing_id, owner=actor if move.by == OWNER else None)
+    if listing.status not in move.sources or (seen_version is not None and listing.version != seen_version):
+        raise _explain_refusal(listing, action, seen_version)
+    target = move.target or listing.status
+    values = dict(changes or {})
+    if prepare is not None:
+        values.update(prepare(listing))
+    if target == S.APPROVED:
+        # What is on the showcase is what was approved: remember it, to show a later edit's changes.
+        fields = {
+            "name": listing.name,
+            "description": listing.description,
+            "price": listing.price,
+            "quantity": listing.quantity,
+            "photo": listing.photo_id,
+        }
+        fields.update({k: v for k, v in values.items() if k in fields})
+        values["approved_snapshot"] = snapshot(fields)
+    values.update(status=target, version=Listing.version + 1, updated_at=utcnow())
+    changed = (
+        Listing.update(values)
+        .where((Listing.id == listing.id) & (Listing.status == listing.status) & (Listing.version == listing.version))
+        .execute()
+    )
+    if changed != 1:
+        # Someone else moved it between our read and our write.
+        raise _changed_meanwhile()
+    _record(listing.id, action, actor, listing.status, target, reason)
+    after = Listing.get_by_id(listing.id)
+    for photo_id in _photos_in_use(listing) - _photos_in_use(after):
+        _delete_photo_later(photo_id)
+    return after
+
+
+# ---------------------------------------------------------------- moves
+
+
 def put_up_for_sale(user, line_id, data, photo=None):
     """Create a listing On moderation from a line of the user's own Completed order.
 
@@ -200,9 +308,9 @@ def put_up_for_sale(user, line_id, data, photo=None):
     with _staged(photo, user) as staged, write_transaction():
         line = _lock_line(line_id)
         if line is None:
-            raise ListingStateError(_("This order line does not exist."), not_found=True)
+            raise ListingStateError(_("This order line does not exist."), kind=NOT_FOUND)
         if line.order.user_id != user.id:
-            raise ListingStateError(_("This is not your order."), forbidden=True)
+            raise ListingStateError(_("This is not your order."), kind=FORBIDDEN)
         if line.order.status != OrderStatus.COMPLETED:
             raise ListingStateError(_("Only items of completed orders can be put up for sale."))
         _check_quantity_left(line, fields["quantity"])
@@ -214,146 +322,30 @@ def put_up_for_sale(user, line_id, data, photo=None):
             status=S.MODERATION,
             **fields,
         )
-        _record(listing, "put_up", user, None, S.MODERATION)
+        _record(listing.id, PUT_UP, user, None, S.MODERATION)
     return listing
-
-
-def _explain_refusal(listing, action, seen_version):
-    # A status that forbids the move is the more useful answer than "it changed".
-    sources = MOVES.get(action, (set(S.ALL) - set(S.FINAL), None))[0]
-    if listing.status in sources and seen_version is not None and listing.version != seen_version:
-        return ListingStateError(
-            _("This listing was changed by someone else after you opened the page. Reload it and try again.")
-        )
-    return ListingStateError(
-        _(
-            "Can't %(action)s “%(name)s”: it is %(status)s.",
-            action=ACTION_LABELS[action],
-            name=listing.name,
-            status=str(listing.status_label).lower(),
-        )
-    )
-
-
-def _load(listing_id, owner=None):
-    listing = Listing.get_or_none(Listing.id == listing_id)
-    if listing is None:
-        raise ListingStateError(_("This listing does not exist."), not_found=True)
-    if owner is not None and listing.owner_id != owner.id:
-        raise ListingStateError(_("This is not your listing."), forbidden=True)
-    return listing
-
-
-MODERATOR_MOVES = {"approve", "decline", "remove"}
-
-
-def _require_moderator(actor):
-    if actor is None or not actor.has_role("admin"):
-        raise ListingStateError(_("Only moderators can do this."), forbidden=True)
-
-
-def _move(
-    action,
-    listing_id,
-    actor,
-    *,
-    seen_version=None,
-    owner=None,
-    reason=None,
-    changes=None,
-):
-    """Apply one move of MOVES in the current transaction; return (listing before, after)."""
-    if action in MODERATOR_MOVES:
-        _require_moderator(actor)
-    sources, target = MOVES[action]
-    listing = _load(listing_id, owner)
-    if listing.status not in sources or (seen_version is not None and listing.version != seen_version):
-        raise _explain_refusal(listing, action, seen_version)
-    values = {"status": target, "version": Listing.version + 1, "updated_at": utcnow()}
-    values.update(changes or {})
-    changed = (
-        Listing.update(values)
-        .where((Listing.id == listing.id) & (Listing.status == listing.status) & (Listing.version == listing.version))
-        .execute()
-    )
-    if changed != 1:
-        # Someone else moved it between our read and our write.
-        raise ListingStateError(
-            _("This listing was changed by someone else after you opened the page. Reload it and try again.")
-        )
-    _record(listing, action, actor, listing.status, target, reason)
-    return listing, Listing.get_by_id(listing.id)
-
-
-def _snapshot(listing):
-    return json.dumps(
-        {
-            "name": listing.name,
-            "description": listing.description,
-            "price": str(listing.price),
-            "quantity": listing.quantity,
-            "photo_id": listing.photo_id,
-        }
-    )
-
-
-def approved_snapshot(listing):
-    """The listing's fields as last approved, or None if it never was."""
-    return json.loads(listing.approved_snapshot) if listing.approved_snapshot else None
-
-
-def _photo_kept_for_review(listing, photo_id):
-    snap = approved_snapshot(listing)
-    return bool(snap) and snap.get("photo_id") == photo_id
-
-
-def _delete_photo_later(photo_id):
-    if photo_id:
-
-        def cleanup():
-            photo = Photo.get_or_none(Photo.id == photo_id)
-            if (
-                photo is not None
-                and not Listing.select().where(Listing.photo == photo_id).exists()
-                and not (Product.select().where(Product.photo == photo_id).exists())
-            ):
-                delete_photo(photo)
-
-        after_commit(cleanup)
 
 
 def approve(actor, listing_id, seen_version=None):
     """Moderator: put a listing on the showcase."""
     with write_transaction():
-        before, listing = _move(
+        listing = _move(
             "approve",
             listing_id,
             actor,
             seen_version=seen_version,
             changes={"published_at": utcnow(), "decline_reason": None},
         )
-        previous = approved_snapshot(before)
-        Listing.update(approved_snapshot=_snapshot(listing)).where(Listing.id == listing.id).execute()
-        listing.approved_snapshot = _snapshot(listing)
-        if previous and previous.get("photo_id") != listing.photo_id:
-            _delete_photo_later(previous.get("photo_id"))
         notify(listing.owner, NotificationKind.APPROVED, listing)
     return listing
 
 
 def decline(actor, listing_id, reason, seen_version=None):
     """Moderator: send a listing back to its owner with a reason."""
-    reason = _clean(reason, MAX_REASON, "reason", _("The reason is too long (1,000 characters at most)."), True)
-    if not reason:
-        raise ListingStateError(_("Give a reason for declining."), field="reason")
+    reason = clean_reason(reason, required=True)
     with write_transaction():
-        _before, listing = _move(
-            "decline",
-            listing_id,
-            actor,
-            seen_version=seen_version,
-            reason=reason,
-            changes={"decline_reason": reason},
+        listing = _move(
+            "decline", listing_id, actor, seen_version=seen_version, reason=reason, changes={"decline_reason": reason}
         )
         notify(listing.owner, NotificationKind.DECLINED, listing, reason=reason)
     return listing
@@ -361,8 +353,9 @@ def decline(actor, listing_id, reason, seen_version=None):
 
 def remove(actor, listing_id, seen_version=None, reason=None):
     """Moderator: take a listing off for good."""
+    reason = clean_reason(reason, required=False)
     with write_transaction():
-        _before, listing = _move("remove", listing_id, actor, seen_version=seen_version, reason=reason)
+        listing = _move("remove", listing_id, actor, seen_version=seen_version, reason=reason)
         notify(listing.owner, NotificationKind.REMOVED, listing, reason=reason)
     return listing
 
@@ -370,49 +363,43 @@ def remove(actor, listing_id, seen_version=None, reason=None):
 def mark_sold(user, listing_id, seen_version=None):
     """Owner: the item was sold. Final; its units stay counted against the order line."""
     with write_transaction():
-        _before, listing = _move("sell", listing_id, user, seen_version=seen_version, owner=user)
-    return listing
+        return _move("sell", listing_id, user, seen_version=seen_version)
 
 
 def reopen(listing_id, reason, actor=None):
     """Send an approved listing back to moderation (e.g. after repeated reports)."""
     with write_transaction():
-        _before, listing = _move("reopen", listing_id, actor, reason=reason)
+        listing = _move("reopen", listing_id, actor, reason=reason)
         notify(listing.owner, NotificationKind.REOPENED, listing, reason=reason)
     return listing
 
 
-def _apply_edit(listing, fields, photo_staged, uploaded_by):
-    """Field changes for an edit; checks the line's quantity under its lock."""
-    if fields["quantity"] != listing.quantity:
-        line = _lock_line(listing.order_line_id)
-        _check_quantity_left(line, fields["quantity"], exclude_listing_id=listing.id)
-    changes = dict(fields)
-    if photo_staged:
-        changes["photo"] = photo_staged.create_row().id
-    return changes
+def _edit_changes(fields, staged):
+    """`prepare` for the edits: the quantity checked under the line's lock, the new photo's row."""
+
+    def prepare(listing):
+        if fields["quantity"] != listing.quantity:
+            _check_quantity_left(_lock_line(listing.order_line_id), fields["quantity"], exclude_listing_id=listing.id)
+        changes = dict(fields)
+        if staged:
+            changes["photo"] = staged.create_row().id
+        return changes
+
+    return prepare
 
 
 def edit_listing(user, listing_id, data, seen_version=None, photo=None):
     """Owner: change a listing. It goes (back) to moderation and leaves the showcase."""
     fields = data.cleaned()
     with _staged(photo, user) as staged, write_transaction():
-        current = _load(listing_id, owner=user)
-        if current.status not in MOVES["edit"][0]:
-            raise _explain_refusal(current, "edit", None)
-        changes = _apply_edit(current, fields, staged, user.id)
-        changes["decline_reason"] = None
-        before, listing = _move(
+        return _move(
             "edit",
             listing_id,
             user,
             seen_version=seen_version,
-            owner=user,
-            changes=changes,
+            changes={"decline_reason": None},
+            prepare=_edit_changes(fields, staged),
         )
-        if staged and before.photo_id and not _photo_kept_for_review(before, before.photo_id):
-            _delete_photo_later(before.photo_id)
-    return listing
 
 
 def admin_edit(admin, listing_id, data, seen_version=None, photo=None):
@@ -420,84 +407,4 @@ def admin_edit(admin, listing_id, data, seen_version=None, photo=None):
     _require_moderator(admin)
     fields = data.cleaned()
     with _staged(photo, admin) as staged, write_transaction():
-        current = _load(listing_id)
-        if current.is_final or (seen_version is not None and current.version != seen_version):
-            raise _explain_refusal(current, "admin_edit" if current.is_final else "edit", seen_version)
-        changes = _apply_edit(current, fields, staged, admin.id)
-        changes.update(version=Listing.version + 1, updated_at=utcnow())
-        if current.status == S.APPROVED:
-            # The admin's own edit is what is now approved.
-            changes["approved_snapshot"] = None
-        changed = (
-            Listing.update(changes).where((Listing.id == current.id) & (Listing.version == current.version)).execute()
-        )
-        if changed != 1:
-            raise _explain_refusal(Listing.get_by_id(current.id), "edit", current.version)
-        _record(current, "admin_edit", admin, current.status, current.status)
-        listing = Listing.get_by_id(current.id)
-        if listing.status == S.APPROVED:
-            Listing.update(approved_snapshot=_snapshot(listing)).where(Listing.id == listing.id).execute()
-        if staged and current.photo_id and not _photo_kept_for_review(listing, current.photo_id):
-            _delete_photo_later(current.photo_id)
-    return Listing.get_by_id(listing_id)
-
-
-def bulk_import_listings(rows):
-    """Insert many listings at once with their moderation events (demo and migration data).
-
-    Each row is a dict of Listing fields including `status`; the events record the
-    moves that would have led there (put up, then the moderator's or seller's move),
-    so the log stays complete. No quantity checks: the caller brings consistent lines.
-    """
-    first_id = next_id(Listing)
-    listings, events = [], []
-    final_action = {S.APPROVED: "approve", S.DECLINED: "decline", S.REMOVED: "remove", S.SOLD: "sell"}
-    for offset, row in enumerate(rows):
-        listing_id = first_id + offset
-        row = dict(row, id=listing_id)
-        status = row["status"]
-        if status == S.APPROVED:
-            row["published_at"] = row.get("published_at") or row["created_at"]
-            row["approved_snapshot"] = json.dumps(
-                {
-                    "name": row["name"],
-                    "description": row["description"],
-                    "price": str(row["price"]),
-                    "quantity": row["quantity"],
-                    "photo_id": row.get("photo"),
-                }
-            )
-        if status == S.DECLINED:
-            row["decline_reason"] = row.get("decline_reason") or "Please add a photo of the label."
-        listings.append(row)
-        events.append((listing_id, row["owner"], "put_up", None, S.MODERATION, None, row["created_at"]))
-        if status in final_action:
-            actor = row["owner"] if status == S.SOLD else None
-            events.append(
-                (
-                    listing_id,
-                    actor,
-                    final_action[status],
-                    S.MODERATION,
-                    status,
-                    row.get("decline_reason"),
-                    row["created_at"],
-                )
-            )
-    columns = sorted({key for row in listings for key in row})
-    Listing.insert_many(
-        [[row.get(c) for c in columns] for row in listings], fields=[getattr(Listing, c) for c in columns]
-    ).execute()
-    fields = [
-        ModerationEvent.listing,
-        ModerationEvent.actor,
-        ModerationEvent.action,
-        ModerationEvent.from_status,
-        ModerationEvent.to_status,
-        ModerationEvent.reason,
-        ModerationEvent.created_at,
-    ]
-    for i in range(0, len(events), 2000):
-        ModerationEvent.insert_many(events[i : i + 2000], fields=fields).execute()
-    reset_sequence(Listing)
-    return len(listings)
+        return _move("admin_edit", listing_id, admin, seen_version=seen_version, prepare=_edit_changes(fields, staged))

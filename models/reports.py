@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegrityError, TextField, fn
 
 from .db import BaseModel, write_transaction
+from .errors import DomainError
 from .listings import Listing, ListingStatus
 from .users import User, utcnow
 
@@ -40,13 +41,8 @@ class ReportReason:
     }
 
 
-class ReportError(Exception):
+class ReportError(DomainError):
     """A report that is not accepted; `field` names the form field it belongs to."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
 
 
 class Report(BaseModel):

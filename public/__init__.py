@@ -120,6 +120,14 @@ def init_app(app):
     def _too_many(e):
         return _error_page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
 
+    from models.errors import DomainError
+
+    @app.errorhandler(DomainError)
+    def _domain_error(e):
+        # The one place a refusal of the rules becomes an HTTP answer.
+        titles = {404: _("Page not found"), 403: _("Not allowed")}
+        return _error_page(e.status_code, titles.get(e.status_code, _("Not allowed")), e.message)
+
     @app.errorhandler(500)
     def _server_error(e):
         return _error_page(500, _("Something went wrong"), _("We could not complete this. Please try again."))

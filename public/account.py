@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 
 from models import Listing, Notification, Order, OrderLine, Photo, Product, lifecycle
+from models.errors import INVALID, DomainError
 from models.listings import listed_quantities
 
 from .forms import EmptyForm, ListingForm
@@ -16,13 +17,6 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @auth_required()
 def require_login():
     """Every page here is personal: anonymous visitors are sent to the login page."""
-
-
-def _refuse(error, listing_is_public=False):
-    """Turn an access refusal from the lifecycle into the right HTTP answer."""
-    if error.not_found or (error.forbidden and not listing_is_public):
-        abort(404)  # a listing that is not public looks exactly like one that does not exist
-    abort(403)
 
 
 @bp.get("/orders/")
@@ -93,18 +87,15 @@ def completed():
 @bp.post("/orders/lines/<int:line_id>/sell")
 def put_up(line_id):
     """Put (part of) a completed order line up for sale."""
-    line = OrderLine.select(OrderLine, Order).join(Order).where(OrderLine.id == line_id).get_or_none()
-    if line is None:
-        abort(404)
-    if line.order.user_id != current_user.id:
-        abort(403)
+    # Someone else's line is refused before the upload is even read.
+    lifecycle.sellable_line(current_user, line_id)
     form = ListingForm()
     if form.validate_on_submit():
         try:
             lifecycle.put_up_for_sale(current_user, line_id, form.listing_data(), photo=form.processed_photo)
-        except lifecycle.ListingStateError as exc:
-            if exc.forbidden or exc.not_found:
-                _refuse(exc)
+        except DomainError as exc:
+            if exc.kind != INVALID:
+                raise
             form.apply_domain_error(exc)
         else:
             flash(_("Your listing is on moderation. We will let you know when it is approved."), "success")
@@ -118,7 +109,9 @@ def _my_items_context(forms=None, open_listing=None):
     forms = forms or {}
     rows = []
     for listing in listings:
-        editable = not listing.is_final  # Sold and Removed are final (the lifecycle's rule)
+        # The owner's buttons are the owner's moves of the lifecycle's table for this status.
+        moves = set(lifecycle.moves_for(listing, lifecycle.OWNER))
+        editable = "edit" in moves
         form = forms.get(listing.id)
         if form is None and editable:
             form = ListingForm(
@@ -133,7 +126,7 @@ def _my_items_context(forms=None, open_listing=None):
             )
         if form is not None:
             form.scoped(f"edit-{listing.id}")
-        rows.append({"listing": listing, "form": form, "editable": editable})
+        rows.append({"listing": listing, "form": form, "editable": editable, "can_sell": "sell" in moves})
     return {"rows": rows, "open_listing": open_listing, "sold_form": EmptyForm()}
 
 
@@ -143,19 +136,10 @@ def my_items():
     return render_template("account/my_items.html", **_my_items_context())
 
 
-def _own_listing_or_refuse(listing_id):
-    listing = Listing.get_or_none(Listing.id == listing_id)
-    if listing is None:
-        abort(404)
-    if listing.owner_id != current_user.id:
-        abort(403 if listing.is_public else 404)
-    return listing
-
-
 @bp.post("/pristroy/<int:listing_id>/edit")
 def edit(listing_id):
     """Save an edit; the listing goes back to moderation."""
-    _own_listing_or_refuse(listing_id)
+    lifecycle.own_listing(current_user, listing_id)
     form = ListingForm()
     if form.validate_on_submit():
         try:
@@ -166,9 +150,9 @@ def edit(listing_id):
                 seen_version=form.seen_version(),
                 photo=form.processed_photo,
             )
-        except lifecycle.ListingStateError as exc:
-            if exc.forbidden or exc.not_found:
-                _refuse(exc)
+        except DomainError as exc:
+            if exc.kind != INVALID:
+                raise
             form.apply_domain_error(exc)
         else:
             flash(
@@ -183,15 +167,15 @@ def edit(listing_id):
 @bp.post("/pristroy/<int:listing_id>/sold")
 def sold(listing_id):
     """Product was sold: takes the listing off for good."""
-    _own_listing_or_refuse(listing_id)
+    lifecycle.own_listing(current_user, listing_id)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
     try:
         listing = lifecycle.mark_sold(current_user, listing_id, seen_version=form.seen_version())
-    except lifecycle.ListingStateError as exc:
-        if exc.forbidden or exc.not_found:
-            _refuse(exc)
+    except DomainError as exc:
+        if exc.kind != INVALID:
+            raise
         flash(exc.message, "danger")
     else:
         flash(_("“%(name)s” is marked as sold. Congratulations!", name=listing.name), "success")

@@ -11,12 +11,12 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from models.lifecycle import (
+from models.listing_input import (
     MAX_DESCRIPTION,
     MAX_NAME,
     MAX_QUANTITY,
     ListingData,
-    ListingStateError,
+    ListingInputError,
     parse_price,
 )
 from models.photos import PhotoError, process_image
@@ -25,7 +25,7 @@ from models.photos import PhotoError, process_image
 def _price_shape(form, field):
     try:
         field.parsed = parse_price(field.data)
-    except ListingStateError as exc:
+    except ListingInputError as exc:
         raise ValidationError(exc.message) from None
 
 

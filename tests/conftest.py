@@ -233,7 +233,7 @@ def make_completed_line(app):
 def make_listing(make_completed_line):
     """A listing of `user` brought to `status` through the lifecycle."""
     from models import ListingStatus, lifecycle
-    from models.lifecycle import ListingData
+    from models.listing_input import ListingData
 
     def _make(user, status=ListingStatus.MODERATION, admin=None, quantity=1, line=None, name="Blue jacket", **kw):
         line = line or make_completed_line(user, quantity=max(quantity, 1))
@@ -258,6 +258,21 @@ def make_listing(make_completed_line):
         raise ValueError(status)
 
     return _make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", email="admin@example.com", admin=True)
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice", email="alice@example.com")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob", email="bob@example.com")
 
 
 def image_bytes(fmt="JPEG", size=(640, 480), color=(200, 30, 30), **save_kw):

@@ -22,7 +22,7 @@ WORKER = textwrap.dedent(
     sys.path.insert(0, {root!r})
     from app import create_app
     from models import User, lifecycle, photos
-    from models.lifecycle import ListingData
+    from models.listing_input import ListingData
     from tests.conftest import image_bytes
 
     config, line_id, user_id, stage = json.loads(sys.argv[1])

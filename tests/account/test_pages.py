@@ -6,24 +6,10 @@ from decimal import Decimal
 import pytest
 
 from models import Listing, ListingStatus, Notification, OrderStatus, lifecycle
+from models.listing_input import ListingData
 from tests.conftest import csrf_from, image_bytes
 
 S = ListingStatus
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user(username="alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user(username="bob")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(username="moder", admin=True)
 
 
 def html(response):
@@ -185,7 +171,7 @@ def test_stale_edit_is_refused_with_a_message(client, login_as, alice, make_list
     listing = make_listing(alice)
     login_as(alice)
     stale = Listing.get_by_id(listing.id)
-    lifecycle.edit_listing(alice, listing.id, lifecycle.ListingData("Other", "Other", "1", 1))
+    lifecycle.edit_listing(alice, listing.id, ListingData("Other", "Other", "1", 1))
     response = edit(client, stale, name="Mine")
     assert response.status_code == 422
     assert "changed by someone else" in html(response)
@@ -255,3 +241,25 @@ def test_register_logs_in_at_once_and_login_by_name_works(client):
     )
     assert response.status_code == 302, html(response)[:3000]
     assert "dora" in html(client.get("/account/orders/"))
+
+
+def test_my_items_buttons_are_the_owners_moves(client, login_as, alice, admin, make_listing, monkeypatch):
+    """The Edit and Product was sold buttons follow the lifecycle's table, not a list of their own."""
+    declined = make_listing(alice, status=ListingStatus.DECLINED, admin=admin, name="Declined coat")
+    sold = make_listing(alice, status=ListingStatus.SOLD, name="Sold coat")
+    login_as(alice)
+
+    def buttons(listing):
+        page = html(client.get("/account/pristroy/"))
+        row = page[page.index(f'id="listing-{listing.id}"') :]
+        row = row[: row.index("</div>\n</div>")]
+        return {"edit": f'href="#edit-{listing.id}"' in row, "sell": f'href="#sold-{listing.id}"' in row}
+
+    assert buttons(declined) == {"edit": True, "sell": True}
+    assert buttons(sold) == {"edit": False, "sell": False}
+    # Take Declined out of "sell" for a moment: the button goes with it.
+    sell = lifecycle.MOVES["sell"]
+    monkeypatch.setitem(
+        lifecycle.MOVES, "sell", lifecycle.Move(sell.sources - {ListingStatus.DECLINED}, sell.target, sell.by)
+    )
+    assert buttons(declined) == {"edit": True, "sell": False}

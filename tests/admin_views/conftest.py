@@ -114,20 +114,5 @@ def _multi(pairs):
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin", email="admin@example.com", admin=True)
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice", email="alice@example.com")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob", email="bob@example.com")
-
-
-@pytest.fixture
 def admin_client(login_as, admin):
     return login_as(admin)

@@ -3,7 +3,7 @@
 import pytest
 
 from models import Listing, ListingStatus, ModerationEvent, lifecycle
-from models.lifecycle import ListingData
+from models.listing_input import ListingData
 
 from .conftest import action_form, buttons, hidden_fields, parse_forms, row_form, submit_bulk, submit_row
 

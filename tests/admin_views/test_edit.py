@@ -7,7 +7,7 @@ from decimal import Decimal
 from werkzeug.datastructures import MultiDict
 
 from models import Listing, ListingStatus, ModerationEvent, Photo, lifecycle
-from models.lifecycle import ListingData
+from models.listing_input import ListingData
 from models.photos import process_image
 from tests.conftest import image_bytes
 

@@ -69,7 +69,7 @@ def test_done_when_scenario(app, client, login_as, admin, alice, bob, make_listi
 
 def test_no_notification_or_mail_when_the_move_is_refused(app, admin_client, alice, make_listing):
     from models import lifecycle
-    from models.lifecycle import ListingData
+    from models.listing_input import ListingData
 
     listing = make_listing(alice)
     html = admin_client.get(LIST).get_data(as_text=True)

@@ -47,7 +47,17 @@ def untranslated_template_text(path):
 
 WRAPPERS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
 # Calls whose message a person sees: a string literal in them must be wrapped.
-SHOWN = {"flash", "ValidationError", "ListingStateError", "PhotoError", "abort", "DataRequired", "InputRequired"}
+SHOWN = {
+    "flash",
+    "ValidationError",
+    "ListingStateError",
+    "ListingInputError",
+    "DomainError",
+    "PhotoError",
+    "abort",
+    "DataRequired",
+    "InputRequired",
+}
 
 
 def python_files():

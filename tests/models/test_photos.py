@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from models import Listing, Photo, lifecycle
-from models.lifecycle import ListingData, ListingStateError
+from models.errors import DomainError
+from models.listing_input import ListingData
 from models.photos import MAX_BYTES, PhotoError, process_image
 from tests.conftest import image_bytes
 
@@ -128,7 +129,7 @@ def test_failed_put_up_leaves_no_files(app, seller, make_completed_line):
     line = make_completed_line(seller, quantity=1)
     photo = process_image(image_bytes("JPEG"), "a.jpg")
     data = ListingData(name="Coat", description="Call me", price="100", quantity=2)
-    with pytest.raises(ListingStateError):
+    with pytest.raises(DomainError):
         lifecycle.put_up_for_sale(seller, line.id, data, photo=photo)
     assert uploads(app) == []
     assert Photo.select().count() == 0

@@ -2,7 +2,7 @@
 
 from models import Listing, ListingStatus, lifecycle
 from models.demo import generate_listings
-from models.lifecycle import ListingData
+from models.listing_input import ListingData
 from models.search import matching_ids, query_words
 
 

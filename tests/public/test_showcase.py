@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from models import ListingStatus, lifecycle
-from models.lifecycle import ListingData
+from models.listing_input import ListingData
 
 from .helpers import count_queries, item_ids, text_of
 
