@@ -1,28 +1,11 @@
 """The list page runs the same number of queries for 10 rows as for 100."""
 
 import re
-from contextlib import contextmanager
+
+from playhouse.test_utils import count_queries
 
 from models import ListingStatus
-from models.db import database
 from tests.conftest import image_bytes
-
-
-@contextmanager
-def counted_queries():
-    real = database()
-    original = real.execute_sql
-    seen = []
-
-    def counting(sql, params=None, *args, **kwargs):
-        seen.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    real.execute_sql = counting
-    try:
-        yield seen
-    finally:
-        del real.execute_sql
 
 
 def test_list_queries_do_not_grow_with_rows(admin_client, admin, make_user, make_listing):
@@ -41,10 +24,10 @@ def test_list_queries_do_not_grow_with_rows(admin_client, admin, make_user, make
 
     counts, pages = {}, {}
     for size in (10, 100):
-        with counted_queries() as seen:
+        with count_queries() as counter:
             response = admin_client.get(f"/admin/pristroy/?page_size={size}")
         assert response.status_code == 200
-        counts[size] = len(seen)
+        counts[size] = counter.count
         pages[size] = response.get_data(as_text=True)
 
     # The rows really are there, with their owners, orders and photos...
