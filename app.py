@@ -76,6 +76,7 @@ DEFAULTS = {
     "PUBLIC_URL": "http://127.0.0.1:5000",  # the site's address in mails
     "SHOWCASE_PAGE_SIZE": 24,
     "HOME_COLLECTION_SIZE": 8,
+    "SHOWCASE_COUNT_TTL": 30,
     "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the session
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

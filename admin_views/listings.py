@@ -23,7 +23,6 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import DeclineTemplate, Listing, ListingStatus, ModerationEvent, Photo, User, lifecycle
-from models.db import CompiledQuery
 from models.errors import DomainError
 from models.lifecycle import MODERATOR
 from models.listing_input import MAX_REASON
@@ -184,10 +183,6 @@ def _updated(view, context, listing, name):
     return when(listing.updated_at)
 
 
-# Built once per page size: peewee took longer to build this join's SQL than to run it.
-_page_rows = CompiledQuery(lambda ids: Listing.with_related().where(Listing.id.in_(ids)))
-
-
 class ListingAdmin(SecureModelView):
     """/admin/pristroy/: the moderator's list of listings."""
 
@@ -260,8 +255,7 @@ class ListingAdmin(SecureModelView):
         ids = [row.id for row in rows]
         if not ids:
             return rows
-        by_id = {listing.id: listing for listing in _page_rows(ids)}
-        return [by_id[i] for i in ids if i in by_id]
+        return Listing.page_rows(ids)
 
     def allowed_buttons(self, listing):
         """The moderation buttons that apply to a listing in its status."""

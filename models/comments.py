@@ -9,7 +9,8 @@ seen by the author; the listing's owner is notified of comments by others.
 from flask_babel import gettext as _
 from peewee import DateTimeField, ForeignKeyField, TextField
 
-from .db import BaseModel, CompiledQuery, write_transaction
+from ._sql import CompiledQuery
+from .db import BaseModel, write_transaction
 from .errors import FORBIDDEN, INVALID, NOT_FOUND, DomainError
 from .listings import Listing
 from .notifications import NotificationKind, notify

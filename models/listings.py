@@ -3,7 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField, fn
 
-from .db import BaseModel, CompiledQuery
+from ._sql import CompiledQuery
+from .db import BaseModel
 from .orders import Order, OrderLine
 from .photos import Photo
 from .users import User, utcnow
@@ -118,6 +119,23 @@ class Listing(BaseModel):
         return rows[0] if rows else None
 
     @classmethod
+    def page_rows(cls, ids):
+        """These listings with everything a list page shows, in the order of `ids`, whatever
+        their status: one query (SQL compiled once per number of ids)."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return []
+        by_id = {listing.id: listing for listing in _with_related_by_ids(ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def visible_to(self, user):
+        """Whether `user` may see this listing's page: anyone while it is public; its owner
+        and admins whatever the status."""
+        if self.is_public:
+            return True
+        return bool(user is not None and user.is_authenticated and (self.owner_id == user.id or user.has_role("admin")))
+
+    @classmethod
     def owned_by(cls, user):
         return cls.with_related().where(cls.owner == user.id).order_by(cls.created_at.desc(), cls.id.desc())
 
@@ -131,6 +149,7 @@ class Listing(BaseModel):
 
 
 _with_related_by_id = CompiledQuery(lambda listing_id: Listing.with_related().where(Listing.id == listing_id))
+_with_related_by_ids = CompiledQuery(lambda ids: Listing.with_related().where(Listing.id.in_(ids)))
 
 
 def listed_quantities(line_ids):

@@ -105,22 +105,3 @@ def matching_ids(q):
         sql = f"SELECT rowid FROM listing_fts WHERE listing_fts MATCH {param}"
     # Parenthesised: it is used as `Listing.id IN (...)`.
     return SQL(f"({sql})", [_match_expression(words)])
-
-
-def rows_by_rowid(query):
-    """Run a select over `listing` as row tuples, with SQLite looking rows up by id only.
-
-    Without statistics SQLite's planner takes any equality on an indexed column
-    (the status) as very selective and walks that index over the whole table,
-    even when the query names the rows by id (`id IN (...)`, a full-text match,
-    a range of ids). `NOT INDEXED` leaves it the primary key only, so the cost
-    follows the rows named. PostgreSQL's planner chooses well by itself.
-    """
-    if is_postgres():
-        return list(query.tuples())
-    sql, params = query.sql()
-    table = '"listing" AS "t1"'
-    if table not in sql:
-        return list(query.tuples())
-    sql = sql.replace(table, table + " NOT INDEXED", 1)
-    return list(database().execute_sql(sql, params).fetchall())
