@@ -12,8 +12,8 @@ from flask_security import auth_required, current_user
 
 from models.comments import CommentError, delete_comment, post_comment
 from models.reports import ReportError, report_listing
+from web.extensions import limiter
 
-from .extensions import limiter
 from .showcase import get_visible_listing, render_item
 
 bp = Blueprint("reviews", __name__)
