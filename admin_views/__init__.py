@@ -6,7 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from models import Comment, DeclineTemplate, Listing, ModerationEvent
-from public.headers import csp_nonce
+from web.headers import csp_nonce
 
 from .comments import CommentAdmin
 from .dashboard import DashboardView

@@ -7,7 +7,7 @@ made by the seller after the page was loaded is never approved unseen.
 
 from decimal import Decimal, InvalidOperation
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import abort, flash, g, get_template_attribute, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -27,8 +27,9 @@ from models.errors import DomainError
 from models.lifecycle import MODERATOR
 from models.listing_input import MAX_REASON
 from models.listings import QUEUE_RANK
-from public import STATUS_BADGES, money, photo_url
-from public.forms import ListingForm
+from web.forms import ListingForm
+from web.i18n import money
+from web.urls import photo_url
 
 from .base import SecureModelView, link, when
 from .filters import ChoiceEqualFilter, CreatedBetweenFilter, UserPrefixFilter
@@ -63,10 +64,8 @@ class DeclineForm(FlaskForm):
 
 
 def status_badge(listing):
-    return Markup(
-        f'<span class="badge badge-{STATUS_BADGES.get(listing.status, "secondary")} status-badge">'
-        f"{escape(listing.status_label)}</span>"
-    )
+    """The same badge as the customer pages: the colours live only in the template macro."""
+    return get_template_attribute("_macros.html", "status_badge")(listing)
 
 
 def changes_since_approval(listing):

@@ -101,7 +101,7 @@ def queue_mail(recipient, subject, body_text, body_html=None):
 def notify(user, kind, listing, reason=None):
     """Tell a user about something that happened to their listing: in the app and by mail."""
     note = Notification.create(user=user.id, kind=kind, listing=listing.id, listing_name=listing.name, reason=reason)
-    with force_locale(user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = str(NotificationKind.TITLES.get(kind, kind))
         body = render_template("mail/notification.txt", user=user, note=note, listing=listing)
     queue_mail(user.email, subject, body)
@@ -125,12 +125,12 @@ def _send(mail):
     msg = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,
-        from_email=cfg.get("MAIL_DEFAULT_SENDER"),
+        from_email=cfg["MAIL_DEFAULT_SENDER"],
         to=[mail.recipient],
     )
     if mail.body_html:
         msg.attach_alternative(mail.body_html, "text/html")
-    if cfg.get("MAIL_SERVER"):
+    if cfg["MAIL_SERVER"]:
         msg.send(fail_silently=False)
     else:
         _write_eml(mail, msg.message().as_bytes())

@@ -7,8 +7,7 @@ from flask_security import auth_required, current_user
 from models import Listing, Notification, Order, OrderLine, Photo, Product, lifecycle
 from models.errors import INVALID, DomainError
 from models.listings import listed_quantities
-
-from .forms import EmptyForm, ListingForm
+from web.forms import EmptyForm, ListingForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

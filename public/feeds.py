@@ -3,8 +3,7 @@
 from flask import Blueprint, Response, abort, render_template
 
 from models import catalog
-
-from .showcase import canonical_url
+from web.urls import canonical_url
 
 bp = Blueprint("feeds", __name__)
 

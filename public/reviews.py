@@ -12,15 +12,15 @@ from flask_security import auth_required, current_user
 
 from models.comments import CommentError, delete_comment, post_comment
 from models.reports import ReportError, report_listing
+from web.extensions import limiter
 
-from .extensions import limiter
 from .showcase import get_visible_listing, render_item
 
 bp = Blueprint("reviews", __name__)
 
 
 def _comment_limit():
-    return current_app.config.get("COMMENT_RATE_LIMIT", "5 per minute")
+    return current_app.config["COMMENT_RATE_LIMIT"]
 
 
 def _per_user():

@@ -6,15 +6,12 @@ it; how the showcase stays cheap at 100,000 listings is told there.
 
 import math
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
-from flask_babel import format_date
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
 from models import Listing, ListingStatus, catalog
 from models.reports import ReportReason
-
-from .text import excerpt, linkify
 
 bp = Blueprint("showcase", __name__)
 
@@ -92,7 +89,7 @@ def render_item(listing, status=200, comment=None, report=None):
             reported=data.reported,
             report_reasons=ReportReason.LABELS,
             admin_reports=data.admin_reports,
-            max_comment=current_app.config.get("COMMENT_MAX_LENGTH", 2000),
+            max_comment=current_app.config["COMMENT_MAX_LENGTH"],
         ),
         status,
     )
@@ -111,45 +108,3 @@ def product(product_id):
     if row is None:
         abort(404)
     return render_template("public/product.html", product=row)
-
-
-# ---------------------------------------------------------------- template helpers
-
-
-@bp.app_template_global()
-def canonical_url(endpoint, **values):
-    """The page's address on the public site (PUBLIC_URL), whatever host the request used."""
-    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
-    return base + url_for(endpoint, **values)
-
-
-@bp.app_template_global()
-def listing_url(listing_id):
-    """An item page's address, built from the showcase's: one `url_for` per page, not per card."""
-    cache = current_app.extensions.setdefault("showcase_urls", {})
-    key = request.script_root
-    if key not in cache:
-        cache[key] = url_for("showcase.index")
-    return f"{cache[key]}{int(listing_id)}"
-
-
-@bp.app_template_global()
-def absolute_url(path):
-    if not path:
-        return None
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
-
-
-@bp.app_template_filter("linkify")
-def _linkify(text):
-    return linkify(text)
-
-
-@bp.app_template_filter("excerpt")
-def _excerpt(text, length=160):
-    return excerpt(text, length)
-
-
-@bp.app_template_filter("month")
-def _month(value):
-    return format_date(value, "LLLL yyyy") if value else ""

@@ -106,7 +106,7 @@ def app_config(db_kind, tmp_path, request):
 def app(app_config):
     from app import create_app
     from models import create_tables, db
-    from public.extensions import limiter
+    from web.extensions import limiter
 
     flask_app = create_app(app_config)
     flask_app.test_client_class = FreshContextClient

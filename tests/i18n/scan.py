@@ -61,7 +61,7 @@ SHOWN = {
 
 
 def python_files():
-    for package in ("models", "public", "admin_views"):
+    for package in ("models", "web", "public", "admin_views"):
         folder = os.path.join(ROOT, package)
         for name in sorted(os.listdir(folder)):
             if name.endswith(".py"):

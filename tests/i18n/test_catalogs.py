@@ -6,7 +6,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from public import i18n
+from web import i18n
 
 from .scan import (
     python_files,

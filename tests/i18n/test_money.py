@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from babel import Locale
 
-from public.i18n import babel_money, money
+from web.i18n import babel_money, money
 
 AMOUNTS = [
     "0.01",

@@ -47,14 +47,14 @@ def set_security_headers(response):
 
 def secure_cookies_wanted(app):
     """Secure cookies everywhere but development: plain http on this machine or tests."""
-    url = app.config.get("PUBLIC_URL", "")
+    url = app.config["PUBLIC_URL"]
     local = url.startswith(("http://127.", "http://localhost", "http://[::1]"))
     return not (app.debug or app.testing or local)
 
 
 def init_app(app):
     # COOKIE_SECURE (env or config) forces it either way; otherwise it follows PUBLIC_URL.
-    secure = app.config.get("COOKIE_SECURE")
+    secure = app.config["COOKIE_SECURE"]
     if secure is None:
         secure = secure_cookies_wanted(app)
     app.config["SESSION_COOKIE_SECURE"] = secure

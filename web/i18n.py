@@ -2,15 +2,15 @@
 
 The language of a request is the user's choice (kept in the session and, for a
 logged-in user, in `User.locale`), else the browser's `Accept-Language`, else
-English; see `public.select_locale`. Mail goes out in the recipient's language
+English (`select_locale`). Mail goes out in the recipient's language
 (`models.notifications.notify`).
 
-The catalogs live in `public/translations/` (`messages`: ours; `flask_security`: a few
+The catalogs live in `web/translations/` (`messages`: ours; `flask_security`: a few
 overrides of Flask-Security-Too's own Russian words); the compiled `.mo` files are
 committed, so `python app.py` needs no build step. After changing a string:
 
     flask --app app translate update    # extract into messages.pot, merge into every messages.po
-    (translate the new entries in public/translations/ru/LC_MESSAGES/messages.po)
+    (translate the new entries in web/translations/ru/LC_MESSAGES/messages.po)
     flask --app app translate compile   # messages.po -> messages.mo
     flask --app app translate check     # what tests/i18n checks: nothing missing, fuzzy or stale
 """
@@ -22,23 +22,37 @@ from decimal import Decimal
 import click
 from babel import Locale
 from babel.numbers import format_currency
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
-from flask_babel import format_decimal, get_locale
+from flask import Blueprint, abort, current_app, has_request_context, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_security import current_user
+
+from .config import TRANSLATIONS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-TRANSLATIONS = os.path.join(HERE, "translations")
 BABEL_CFG = os.path.join(HERE, "babel.cfg")
 POT = os.path.join(TRANSLATIONS, "messages.pot")
 # What the extraction reads, relative to the project root.
-SOURCES = ("app.py", "models", "public", "admin_views", "templates")
+SOURCES = ("app.py", "models", "web", "public", "admin_views", "templates")
 KEYWORDS = ("_", "gettext", "ngettext:1,2", "pgettext:1c,2", "_l", "lazy_gettext", "lazy_ngettext:1,2")
 
 # Each language named in itself, for the switcher.
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
 bp = Blueprint("i18n", __name__)
+
+
+def select_locale():
+    """The user's choice, else the browser's language, else the default."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or languages[0]
 
 
 def safe_next(target):
@@ -90,13 +104,14 @@ def _money_shape(locale_id, currency):
 def money(value):
     """A price for the current locale, in the store's currency (`CURRENCY`), two decimals only when needed.
 
-    Formatted from the locale's shape rather than through Babel for each price:
-    a showcase page has dozens of prices and Babel took a fifth of its time.
+    Formatted from the locale's shape rather than through Babel for each price: a
+    showcase page has dozens of prices, and `babel_money` is the reference it must
+    agree with (tests/i18n/test_money.py).
     """
     if value is None or value == "":
         return ""
     value = Decimal(value).quantize(Decimal("0.01"))
-    locale = get_locale() or Locale.parse(current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+    locale = get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
     prefix, suffix, group, decimal = _money_shape(str(locale), current_app.config["CURRENCY"])
     digits = f"{value:,.2f}"  # prices are positive: the lifecycle refuses anything else
     whole, cents = digits[:-3].replace(",", group), digits[-2:]
@@ -106,6 +121,21 @@ def money(value):
 def number(value):
     """A quantity or count for the current locale: 1,000 in English, 1 000 in Russian."""
     return "" if value is None or value == "" else format_decimal(value)
+
+
+def date(value):
+    """A date for the current locale (medium length), or nothing."""
+    return format_date(value, "medium") if value else ""
+
+
+def month(value):
+    """A month and year, as the item page's "Bought in" says it."""
+    return format_date(value, "LLLL yyyy") if value else ""
+
+
+def datetime(value):
+    """A timestamp for the current locale (medium length), or nothing."""
+    return format_datetime(value, "medium") if value else ""
 
 
 def _languages_context():
@@ -224,7 +254,7 @@ def register_commands(app):
 
     @translate.command("extract")
     def extract_command():
-        """Write public/translations/messages.pot from the sources."""
+        """Write web/translations/messages.pot from the sources."""
         extract()
         click.echo(f"Wrote {os.path.relpath(POT)}")
 
@@ -262,7 +292,11 @@ def register_commands(app):
 def init_app(app):
     app.register_blueprint(bp)
     app.context_processor(_languages_context)
+    app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["date"] = date
+    app.jinja_env.filters["datetime"] = datetime
+    app.jinja_env.filters["month"] = month
     app.after_request(_vary)
     register_commands(app)
 

@@ -1,4 +1,4 @@
-"""Forms of the customer pages, shared with the admin so validation is the same everywhere.
+"""Forms shared by the customer pages and the admin, so validation is the same everywhere.
 
 Forms check the shape of the input; the lifecycle checks the rules (quantity
 left on the order line, who may do what) and its errors are put back on the

@@ -61,8 +61,8 @@ def init_app(app, limiter):
         if request.endpoint != "security.login" or request.method != "POST" or not limiter.enabled:
             return None
         checks = (
-            (app.config.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes"), _identity_key()),
-            (app.config.get("LOGIN_LIMIT_PER_ADDRESS", "60 per 10 minutes"), f"login-ip:{get_remote_address()}"),
+            (app.config["LOGIN_LIMIT_PER_ACCOUNT"], _identity_key()),
+            (app.config["LOGIN_LIMIT_PER_ADDRESS"], f"login-ip:{get_remote_address()}"),
         )
         for limit, key in checks:
             if not limiter.limiter.hit(parse(limit), key):

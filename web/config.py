@@ -1,0 +1,187 @@
+"""Every setting the app reads: its name, default, parser and meaning, in one table.
+
+`load(overrides)` builds the configuration in this order: the defaults, then the
+environment (only settings marked `env`, and only non-empty variables), then
+`overrides` (what `create_app(config)` is given; tests use it). A default that is
+a callable is derived from the settings before it, and fills in a missing or
+empty value. The README's Configuration table lists the `env` settings and is
+checked against this table (tests/test_config.py).
+"""
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("flea_market")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRANSLATIONS = os.path.join(ROOT, "web", "translations")
+SENDER = "Flea Market <no-reply@example.com>"
+
+
+def boolean(text):
+    """An environment flag: 1, true, yes or on (any case) mean true."""
+    return text.lower() in ("1", "true", "yes", "on")
+
+
+def same(value):
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[str], Any] = str
+    env: bool = False
+    doc: str = ""
+
+
+def instance_secret(instance_path):
+    """The signing key kept in instance/, created once and atomically.
+
+    Several workers starting together must agree on one key: each writes its own
+    candidate to a temporary file and hard-links it into place; `link` fails if
+    the file exists, so exactly one candidate wins and everybody reads that one.
+    """
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        with open(tmp, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+            log.warning("SECRET_KEY is not set: generated one in %s. Set SECRET_KEY in production.", path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+SETTINGS = [
+    # ------------------------------------------------ set by operators (environment)
+    Setting(
+        "INSTANCE_PATH",
+        os.path.join(ROOT, "instance"),
+        env=True,
+        doc="folder of the SQLite file, secret key and mail outbox",
+    ),
+    Setting(
+        "DATABASE_URL",
+        lambda c: "sqlite:///" + os.path.join(c["INSTANCE_PATH"], "flea_market.db"),
+        env=True,
+        doc="`sqlite:///path.db` or `postgresql://user:pass@host:port/db`",
+    ),
+    Setting(
+        "SECRET_KEY",
+        lambda c: instance_secret(c["INSTANCE_PATH"]),
+        env=True,
+        doc="session and token signing key; generated once into instance/secret_key when unset",
+    ),
+    Setting("UPLOAD_DIR", os.path.join(ROOT, "uploads"), env=True, doc="where listing photos are stored"),
+    Setting(
+        "PUBLIC_URL", "http://127.0.0.1:5000", env=True, doc="the site's address, in mails, feeds and canonical links"
+    ),
+    Setting("REDIS_URL", None, env=True, doc="rate-limit storage shared by several workers (else in memory)"),
+    Setting(
+        "CURRENCY", "RUB", env=True, doc="ISO 4217 code of the store's prices, formatted for each language by Babel"
+    ),
+    Setting(
+        "COOKIE_SECURE",
+        None,
+        boolean,
+        env=True,
+        doc="force Secure cookies on or off; unset: on unless PUBLIC_URL is a local http address",
+    ),
+    Setting("MAIL_SERVER", None, env=True, doc="SMTP server; unset: mail is written as .eml files to instance/outbox/"),
+    Setting("MAIL_PORT", 25, int, env=True, doc="SMTP port"),
+    Setting("MAIL_USERNAME", None, env=True, doc="SMTP login"),
+    Setting("MAIL_PASSWORD", None, env=True, doc="SMTP password"),
+    Setting("MAIL_USE_TLS", False, boolean, env=True, doc="STARTTLS to the SMTP server"),
+    Setting("MAIL_DEFAULT_SENDER", SENDER, env=True, doc="the From of the app's mail"),
+    Setting("HOST", "127.0.0.1", env=True, doc="the address `python app.py` listens on"),
+    Setting("PORT", 5000, int, env=True, doc="the port `python app.py` listens on"),
+    # ------------------------------------------------ the app's own
+    Setting("STORE_NAME", None, doc="the store's name in the header and titles (else the translated word Store)"),
+    Setting("SHOWCASE_PAGE_SIZE", 24, int, doc="listings per showcase page"),
+    Setting("HOME_COLLECTION_SIZE", 8, int, doc="listings in the home page's Flea market collection"),
+    Setting("SHOWCASE_COUNT_TTL", 30, int, doc="seconds a showcase's count of matches is reused"),
+    Setting("COMMENT_MAX_LENGTH", 2000, int, doc="the item page's comment box limit"),
+    Setting("COMMENT_RATE_LIMIT", "5 per minute", doc="comments per user (or address) as a Flask-Limiter limit"),
+    Setting("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes", doc="login attempts per account and address"),
+    Setting("LOGIN_LIMIT_PER_ADDRESS", "60 per 10 minutes", doc="login attempts per address, all accounts"),
+    Setting("LANGUAGES", ["en", "ru"], same, doc="the switcher's choices; each but English has a catalog"),
+    # ------------------------------------------------ Flask and its extensions
+    Setting("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, int, doc="largest request: a 10 MB photo plus the form around it"),
+    Setting("BABEL_DEFAULT_LOCALE", "en", doc="the language when nothing else decides"),
+    Setting("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS, doc="our catalogs"),
+    Setting("WTF_CSRF_TIME_LIMIT", None, same, doc="a CSRF token lives as long as the session"),
+    Setting("SESSION_COOKIE_HTTPONLY", True, same),
+    Setting("SESSION_COOKIE_SAMESITE", "Lax"),
+    Setting("REMEMBER_COOKIE_SAMESITE", "Lax"),
+    Setting("REMEMBER_COOKIE_HTTPONLY", True, same),
+    Setting("SEND_FILE_MAX_AGE_DEFAULT", 3600, int, doc="seconds browsers keep static files"),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        lambda c: c["REDIS_URL"] or "memory://",
+        doc="Flask-Limiter's storage: REDIS_URL when set",
+    ),
+    Setting("RATELIMIT_HEADERS_ENABLED", False, same),
+    Setting("SECURITY_PASSWORD_HASH", "argon2"),
+    Setting("SECURITY_PASSWORD_SINGLE_HASH", True, same, doc="plain argon2: rotating SECRET_KEY locks nobody out"),
+    Setting(
+        "SECURITY_PASSWORD_SALT",
+        lambda c: "salt:" + c["SECRET_KEY"][:32],
+        doc="salts Flask-Security's tokens (confirm, reset) only; derived from SECRET_KEY",
+    ),
+    Setting("SECURITY_REGISTERABLE", True, same),
+    Setting("SECURITY_SEND_REGISTER_EMAIL", True, same),
+    Setting("SECURITY_CHANGEABLE", True, same),
+    Setting("SECURITY_USERNAME_ENABLE", True, same),
+    Setting("SECURITY_USERNAME_REQUIRED", True, same),
+    Setting("SECURITY_USERNAME_MIN_LENGTH", 3, int, doc="the demo login `bob` has three letters"),
+    Setting("SECURITY_USERNAME_MAX_LENGTH", 32, int),
+    Setting("SECURITY_EMAIL_VALIDATOR_ARGS", {"check_deliverability": False}, same, doc="no DNS lookups"),
+    Setting("SECURITY_POST_LOGIN_VIEW", "/"),
+    Setting("SECURITY_POST_REGISTER_VIEW", "/"),
+    Setting("SECURITY_POST_LOGOUT_VIEW", "/"),
+    Setting("SECURITY_LOGOUT_METHODS", ["POST"], same),
+    Setting("SECURITY_EMAIL_SENDER", SENDER),
+    Setting("SECURITY_FLASH_MESSAGES", True, same),
+    Setting(
+        "SECURITY_I18N_DIRNAME",
+        ["builtin", TRANSLATIONS],
+        same,
+        doc="Flask-Security's own catalogs, then ours (flask_security.po) for a few better words",
+    ),
+]
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def load(overrides=None, environ=None):
+    """The whole configuration: defaults, then the environment, then `overrides`."""
+    overrides = dict(overrides or {})
+    environ = os.environ if environ is None else environ
+    config = {}
+    for setting in SETTINGS:
+        if setting.name in overrides:
+            value = overrides[setting.name]
+        elif setting.env and environ.get(setting.name):
+            value = setting.parse(environ[setting.name])
+        elif callable(setting.default):
+            value = None
+        else:
+            value = setting.default
+        if callable(setting.default) and not value:
+            value = setting.default(config)
+        config[setting.name] = value
+    # Anything else (TESTING, a test's own switches) goes to Flask as given.
+    config.update({k: v for k, v in overrides.items() if k not in BY_NAME})
+    return config

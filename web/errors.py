@@ -1,0 +1,71 @@
+"""Error pages, and the one place where a domain refusal becomes an HTTP answer.
+
+Views let a `models.errors.DomainError` they don't show on a form propagate;
+`init_app` turns its kind into 404, 403 or 422, as an error page or, under
+`/api/`, as JSON.
+"""
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from models.errors import DomainError
+
+
+def error_page(code, title, message):
+    """The error template with the status code it names."""
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _domain_title(code):
+    return {404: _("Page not found"), 403: _("Not allowed")}.get(code) or _("This could not be done")
+
+
+def domain_error(exc):
+    """A rule's refusal: the page for its status code, or `{"error": {...}}` under /api/."""
+    code = exc.status_code
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": code, "message": exc.message}}), code
+    return error_page(code, _domain_title(code), exc.message)
+
+
+def init_app(app):
+    app.register_error_handler(DomainError, domain_error)
+
+    @app.errorhandler(400)
+    def _bad_request(e):
+        return error_page(
+            400, _("Bad request"), _("The form could not be read. Go back, reload the page and try again.")
+        )
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return error_page(
+            400,
+            _("The form has expired"),
+            _("The page was open too long or came from elsewhere. Reload it and try again."),
+        )
+
+    @app.errorhandler(403)
+    def _forbidden(e):
+        return error_page(403, _("Not allowed"), _("This belongs to someone else."))
+
+    @app.errorhandler(404)
+    def _not_found(e):
+        return error_page(404, _("Page not found"), _("There is nothing here. It may have been removed."))
+
+    @app.errorhandler(405)
+    def _method(e):
+        return error_page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+
+    @app.errorhandler(413)
+    def _too_large(e):
+        return error_page(413, _("The upload is too large"), _("Photos can be up to 10 MB. Choose a smaller file."))
+
+    @app.errorhandler(429)
+    def _too_many(e):
+        return error_page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
+
+    @app.errorhandler(500)
+    def _server_error(e):
+        return error_page(500, _("Something went wrong"), _("We could not complete this. Please try again."))
