@@ -1,4 +1,8 @@
-"""List filters that avoid joins (see the join trap in STACK-NOTES) and read well."""
+"""List filters that need no join of the related model, and read well.
+
+Flask-Admin joins the related model again for a sort or a search, and a second
+join of the same table fails; these filters use subqueries instead.
+"""
 
 import datetime as dt
 

@@ -1,9 +1,7 @@
 """Small helpers of the public pages' tests."""
 
 import html
-import logging
 import re
-from contextlib import contextmanager
 
 
 def text_of(response):
@@ -22,32 +20,6 @@ def item_ids(response):
         if listing_id not in ids:
             ids.append(listing_id)
     return ids
-
-
-class _Counter(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.queries = []
-
-    def emit(self, record):
-        # peewee logs each statement as (sql, params); other records (the pool's) are not queries.
-        if isinstance(record.msg, tuple):
-            self.queries.append(record.getMessage())
-
-
-@contextmanager
-def count_queries():
-    """Every SQL statement peewee runs inside the block (peewee logs each one)."""
-    logger = logging.getLogger("peewee")
-    counter = _Counter()
-    old_level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(counter)
-    try:
-        yield counter.queries
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(old_level)
 
 
 def log_out(client):

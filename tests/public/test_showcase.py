@@ -3,11 +3,12 @@
 from decimal import Decimal
 
 import pytest
+from playhouse.test_utils import count_queries
 
 from models import ListingStatus, lifecycle
 from models.listing_input import ListingData
 
-from .helpers import count_queries, item_ids, text_of
+from .helpers import item_ids, text_of
 
 S = ListingStatus
 
@@ -129,10 +130,10 @@ def test_price_range(client, admin, seller, make_listing):
 
 
 def _queries(client, url):
-    with count_queries() as queries:
+    with count_queries() as counter:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(queries), len(item_ids(response))
+    return counter.count, len(item_ids(response))
 
 
 @pytest.mark.parametrize(
