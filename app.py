@@ -59,6 +59,8 @@ def _env_config(app):
             cfg[key] = env[key]
     if env.get("MAIL_PORT"):
         cfg["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if env.get("MAIL_TIMEOUT"):
+        cfg["MAIL_TIMEOUT"] = int(env["MAIL_TIMEOUT"])
     if env.get("COOKIE_SECURE"):
         cfg["COOKIE_SECURE"] = env["COOKIE_SECURE"].lower() in ("1", "true", "yes", "on")
     if env.get("MAIL_USE_TLS"):
@@ -69,6 +71,7 @@ def _env_config(app):
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # a 10 MB photo plus the form around it
     "MAIL_DEFAULT_SENDER": "Flea Market <no-reply@example.com>",
+    "MAIL_TIMEOUT": 10,  # seconds a mail server may take to answer the background sender
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGES": ["en", "ru"],  # the switcher's choices; each but English has a catalog in public/translations/
     "BABEL_TRANSLATION_DIRECTORIES": os.path.join(HERE, "public", "translations"),
@@ -157,6 +160,10 @@ def main():
             load_demo_data()
             print("Loaded the demo data.")
         db.database.close()
+    from models.jobs import start_in_process_worker
+
+    # Mail leaves in a background thread of this process; production runs `send-mail --watch`.
+    start_in_process_worker(app)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f"\nFlea Market on http://{host}:{port}/  (admin: http://{host}:{port}/admin/)")
