@@ -55,8 +55,12 @@ def send_mail_command(watch, workers, retry_failed):
     if retry_failed:
         click.echo(f"Put back in the queue: {requeue_failed()}.")
     if watch:
+        import logging
+
         from .jobs import create_consumer
 
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         db.database.close()  # each worker thread opens its own connection
         click.echo("Mail worker running (Ctrl-C stops it).")
         create_consumer(workers=workers).run()

@@ -1,6 +1,7 @@
 """The outbox: no request talks to a mail server, each mail is sent once, failures back off and are kept."""
 
 import os
+import signal
 import socket
 import socketserver
 import subprocess
@@ -258,11 +259,11 @@ def test_mail_is_sent_by_the_huey_task_after_the_commit(app, smtp_server, monkey
     in_task, sends = [], []
 
     @huey.signal(SIGNAL_EXECUTING)
-    def _executing(signal, task):
+    def _executing(_signal, task):
         in_task.append(True)
 
     @huey.signal(SIGNAL_COMPLETE)
-    def _complete(signal, task):
+    def _complete(_signal, task):
         in_task.pop()
 
     real_send = outbox_module._send
@@ -300,3 +301,32 @@ def test_in_process_worker_sends_queued_mail(app, smtp_server):
         consumer.stop(graceful=True)
     assert OutgoingMail.get_by_id(mail.id).status == "sent"
     assert len(messages) == 1
+
+
+def test_send_mail_watch_runs_the_worker_until_interrupted(app, db_kind, smtp_server, smtp_port):
+    if db_kind != "sqlite":
+        pytest.skip("one database is enough to check the command's process")
+    messages = smtp_server()
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "INSTANCE_PATH": app.instance_path,
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+    }
+    env.pop("REDIS_URL", None)
+    command = [sys.executable, "-m", "flask", "--app", "app", "send-mail", "--watch"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        mail = queue_mail("frank@example.com", "Hi", "Body")  # the nudge goes to the same huey.db
+        deadline = time.monotonic() + 30
+        while OutgoingMail.get_by_id(mail.id).status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=30)[0]
+    assert OutgoingMail.get_by_id(mail.id).status == "sent", output
+    assert len(messages) == 1
+    assert "Mail worker running" in output and proc.returncode == 0, output
