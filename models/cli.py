@@ -47,7 +47,11 @@ def demo_data_command(listings, seed):
 @click.option("--retry-failed", is_flag=True, help="Put mail that was given up on back in the queue, then send.")
 @with_appcontext
 def send_mail_command(watch, workers, retry_failed):
-    """Send the mail that is due (once), or run the mail worker (--watch)."""
+    """Send the mail that is due, once; or, with --watch, run the mail worker.
+
+    In production run one `send-mail --watch` process beside the web servers: it
+    sends mail as soon as it is queued and retries failures every minute.
+    """
     from .outbox import drain
     from .outbox import retry_failed as requeue_failed
 
@@ -94,7 +98,7 @@ def check_command(fix):
     gave_up = list(OutgoingMail.failed())
     click.echo(f"Mail given up on: {len(gave_up)}" + (" (send-mail --retry-failed sends it again)" if gave_up else ""))
     for mail in gave_up:
-        error = (mail.last_error or "").splitlines()[0][:200] if mail.last_error else ""
+        error = (mail.last_error or "").split("\n", 1)[0][:200]
         click.echo(f"  {mail.recipient}: {mail.subject!r}, {mail.attempts} attempts, last error: {error}")
     if fix:
         for name in orphan_files:

@@ -111,8 +111,8 @@ def claim_batch(limit=CLAIM_BATCH):
         ids = [row.id for row in candidates]
         if not ids:
             return token, []
-        # The claim condition is checked again by the UPDATE itself: on SQLite a
-        # concurrent sender may have claimed some of these ids since the SELECT.
+        # The UPDATE checks the claim condition again itself, so the claim stays atomic
+        # even on a database where the SELECT above took no lock.
         OutgoingMail.update(claim_token=token, claimed_at=now).where(OutgoingMail.id.in_(ids) & due).execute()
     return token, list(OutgoingMail.select().where(OutgoingMail.claim_token == token).order_by(OutgoingMail.id))
 
@@ -123,6 +123,7 @@ def retry_delay(attempts):
 
 
 def _finish(mail, token, error=None):
+    # Only while the claim is still ours: a sender that outlived its claim leaves the row to the new holder.
     mine = (OutgoingMail.id == mail.id) & (OutgoingMail.claim_token == token)
     attempts = mail.attempts + 1
     if error is None:
