@@ -57,6 +57,10 @@ def main():
             load_demo_data()
             print("Loaded the demo data.")
         db.database.close()
+    from models.jobs import start_in_process_worker
+
+    # Mail leaves in a background thread of this process; production runs `send-mail --watch`.
+    start_in_process_worker(app)
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"\nFlea Market on http://{host}:{port}/  (admin: http://{host}:{port}/admin/)")
     print("Demo logins:")

@@ -8,8 +8,9 @@ from .db import db
 from .decline_templates import DeclineTemplate
 from .listings import Listing, ListingStatus, create_queue_rank
 from .moderation import ModerationEvent
-from .notifications import Notification, NotificationKind, OutgoingMail
+from .notifications import Notification, NotificationKind
 from .orders import Order, OrderLine, OrderStatus, Product
+from .outbox import OutgoingMail
 from .photos import Photo
 from .reports import Report, ReportReason
 from .search import create_search_index

@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app app init-db | demo-data | send-mail`."""
+"""Command-line commands: `flask --app app init-db | demo-data | send-mail | check`."""
 
 import time
 
@@ -42,13 +42,34 @@ def demo_data_command(listings, seed):
 
 
 @click.command("send-mail")
+@click.option("--watch", is_flag=True, help="Keep running: a worker that sends mail as it is queued and retries.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, help="Worker threads for --watch.")
+@click.option("--retry-failed", is_flag=True, help="Put mail that was given up on back in the queue, then send.")
 @with_appcontext
-def send_mail_command():
-    """Send the mail that is still pending (after a mail server failure)."""
-    from .notifications import deliver_pending
+def send_mail_command(watch, workers, retry_failed):
+    """Send the mail that is due, once; or, with --watch, run the mail worker.
+
+    In production run one `send-mail --watch` process beside the web servers: it
+    sends mail as soon as it is queued and retries failures every minute.
+    """
+    from .outbox import drain
+    from .outbox import retry_failed as requeue_failed
 
     _connect()
-    sent, failed = deliver_pending()
+    if retry_failed:
+        click.echo(f"Put back in the queue: {requeue_failed()}.")
+    if watch:
+        import logging
+
+        from .jobs import create_consumer
+
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        db.database.close()  # each worker thread opens its own connection
+        click.echo("Mail worker running (Ctrl-C stops it).")
+        create_consumer(workers=workers).run()
+        return
+    sent, failed = drain()
     click.echo(f"Sent {sent}, failed {failed}.")
     if failed:
         raise SystemExit(1)
@@ -58,10 +79,10 @@ def send_mail_command():
 @click.option("--fix", is_flag=True, help="Delete orphan files and rows whose files are gone.")
 @with_appcontext
 def check_command(fix):
-    """Report what a crash may have left: orphan photo files, photo rows without files, pending mail."""
+    """Report what a crash may have left: orphan photo files, photo rows without files, pending and failed mail."""
     import os
 
-    from .notifications import OutgoingMail
+    from .outbox import OutgoingMail
     from .photos import Photo, find_orphans, upload_dir
 
     _connect()
@@ -74,6 +95,11 @@ def check_command(fix):
     for photo in missing:
         click.echo(f"  photo {photo.id} ({photo.filename})")
     click.echo(f"Mail waiting to be sent: {pending}" + (" (run send-mail)" if pending else ""))
+    gave_up = list(OutgoingMail.failed())
+    click.echo(f"Mail given up on: {len(gave_up)}" + (" (send-mail --retry-failed sends it again)" if gave_up else ""))
+    for mail in gave_up:
+        error = (mail.last_error or "").split("\n", 1)[0][:200]
+        click.echo(f"  {mail.recipient}: {mail.subject!r}, {mail.attempts} attempts, last error: {error}")
     if fix:
         for name in orphan_files:
             os.unlink(os.path.join(upload_dir(), name))
@@ -81,7 +107,7 @@ def check_command(fix):
             # Listings fall back to the product's photo (the foreign key is SET NULL).
             Photo.delete().where(Photo.id.in_([p.id for p in missing])).execute()
         click.echo(f"Fixed: removed {len(orphan_files)} files and {len(missing)} rows.")
-    elif orphan_files or missing:
+    elif orphan_files or missing or gave_up:
         raise SystemExit(1)
 
 

@@ -3,7 +3,7 @@
 from flask import request
 from flask_security import LoginForm, MailUtil
 
-from models.notifications import queue_mail
+from models.outbox import queue_mail
 
 
 class IdentityLoginForm(LoginForm):

@@ -104,6 +104,7 @@ SETTINGS = [
     Setting("MAIL_USERNAME", None, env=True, doc="SMTP login"),
     Setting("MAIL_PASSWORD", None, env=True, doc="SMTP password"),
     Setting("MAIL_USE_TLS", False, boolean, env=True, doc="STARTTLS to the SMTP server"),
+    Setting("MAIL_TIMEOUT", 10, int, env=True, doc="seconds the background sender waits for the mail server"),
     Setting("MAIL_DEFAULT_SENDER", SENDER, env=True, doc="the From of the app's mail"),
     Setting("HOST", "127.0.0.1", env=True, doc="the address `python app.py` listens on"),
     Setting("PORT", 5000, int, env=True, doc="the port `python app.py` listens on"),

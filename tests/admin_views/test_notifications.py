@@ -8,7 +8,8 @@ from pathlib import Path
 from playhouse.db_url import connect
 
 from models import Listing, ListingStatus, Notification, OutgoingMail
-from models import notifications as notifications_module
+from models import outbox as outbox_module
+from models.jobs import get_huey
 from tests.conftest import login
 
 from .conftest import hidden_fields, parse_forms, submit_bulk, submit_row
@@ -56,7 +57,9 @@ def test_done_when_scenario(app, client, login_as, admin, alice, bob, make_listi
     items = client.get("/account/pristroy/").get_data(as_text=True)
     assert "Show the label, please" in items and "Declined" in items and "Removed" in items
 
-    # One mail per move, written to instance/outbox/ (no MAIL_SERVER in tests).
+    # One mail per move, written to instance/outbox/ (no MAIL_SERVER in tests) by the worker.
+    assert outbox(app) == []
+    assert outbox_module.drain() == (4, 0)
     mails = list(OutgoingMail.select().order_by(OutgoingMail.id))
     assert len(mails) == 4 and all(m.sent_at is not None for m in mails)
     assert {m.recipient for m in mails} == {"alice@example.com"}
@@ -85,7 +88,7 @@ def test_mail_is_sent_only_after_the_commit(app, admin_client, alice, make_listi
     """When the mail goes out, another connection already sees the approval."""
     listing = make_listing(alice)
     seen_by_other_connection = []
-    real_send = notifications_module._send
+    real_send = outbox_module._send
 
     def spying_send(mail):
         other = connect(app.config["DATABASE_URL"])
@@ -96,7 +99,8 @@ def test_mail_is_sent_only_after_the_commit(app, admin_client, alice, make_listi
             other.close()
         return real_send(mail)
 
-    monkeypatch.setattr(notifications_module, "_send", spying_send)
+    monkeypatch.setattr(outbox_module, "_send", spying_send)
+    get_huey(app).immediate = True  # the worker's task runs as soon as the nudge is sent
     submit_row(admin_client, admin_client.get(LIST).get_data(as_text=True), listing.id, "approve")
     assert seen_by_other_connection == [S.APPROVED]
     assert len(outbox(app)) == 1

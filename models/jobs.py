@@ -1,0 +1,110 @@
+"""Background jobs on Huey: the worker that drains the outbox.
+
+Each app gets its own Huey instance, made on first use from its config:
+`RedisHuey` when `REDIS_URL` is set (several app servers share one queue), else
+`SqliteHuey` with its file in the app's instance folder (nothing else to run).
+Huey only *triggers* draining: the outbox rows decide what is sent, so a lost or
+duplicated Huey message loses or doubles nothing.
+
+Two tasks: `send_outbox`, enqueued after a commit that queued mail (the nudge),
+and `drain_due`, run every minute by the consumer's scheduler, which sends
+retries whose backoff is over and anything a lost nudge left behind. Run the
+consumer with `flask --app app send-mail --watch` (production: one such process
+beside the web servers), or in `python app.py`'s own process through
+`start_in_process_worker(app)`.
+"""
+
+import logging
+import os
+
+from flask import current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from .db import db
+
+log = logging.getLogger(__name__)
+
+HUEY_NAME = "flea-market"
+
+
+class Jobs:
+    """One app's Huey instance and its tasks."""
+
+    def __init__(self, app):
+        self.app = app
+        self.huey = _make_huey(app)
+        # Names are fixed so a consumer of a newer release still runs queued messages.
+        self.send_outbox = self.huey.task(name="send_outbox")(self._drain)
+        self.drain_due = self.huey.periodic_task(crontab(minute="*"), name="drain_due")(self._drain)
+
+    def _drain(self):
+        from .outbox import drain
+
+        with self.app.app_context():
+            # Reuse the caller's connection in immediate mode; a worker thread opens and returns its own.
+            opened = db.database.is_closed()
+            db.database.connect(reuse_if_open=True)
+            try:
+                sent, failed = drain()
+            finally:
+                if opened:
+                    db.database.close()
+        if sent or failed:
+            log.info("outbox: sent %s, failed %s", sent, failed)
+        return sent, failed
+
+
+def _make_huey(app):
+    url = app.config["REDIS_URL"]
+    if url:
+        # Short socket timeouts: a nudge from a request must not hang on an unreachable Redis.
+        return RedisHuey(HUEY_NAME, url=url, results=False, socket_connect_timeout=2, socket_timeout=5)
+    filename = os.path.join(app.instance_path, "huey.db")
+    return SqliteHuey(HUEY_NAME, filename=filename, results=False, timeout=5)
+
+
+def jobs_for(app=None):
+    """The app's `Jobs`, made on first use."""
+    app = app or current_app._get_current_object()
+    jobs = app.extensions.get("flea_jobs")
+    if jobs is None:
+        jobs = app.extensions.setdefault("flea_jobs", Jobs(app))
+    return jobs
+
+
+def get_huey(app=None):
+    """The app's Huey instance (tests set `.immediate = True` on it)."""
+    return jobs_for(app).huey
+
+
+def send_outbox(app=None):
+    """Enqueue one drain of the outbox (runs at once when the Huey instance is immediate)."""
+    return jobs_for(app).send_outbox()
+
+
+def nudge(app):
+    """After a commit that queued mail: ask the worker to drain. Never raises into the caller."""
+    try:
+        send_outbox(app)
+    except Exception:  # the queue is down: the periodic drain or `send-mail` sends the mail later
+        log.warning("could not nudge the mail worker; the mail stays queued", exc_info=True)
+
+
+def create_consumer(app=None, workers=1):
+    """A Huey consumer with thread workers that runs the nudges and the periodic drain."""
+    return get_huey(app).create_consumer(workers=workers, worker_type="thread", periodic=True)
+
+
+class _InProcessConsumer(Consumer):
+    """A consumer that leaves signals to the host process (the web server handles Ctrl-C)."""
+
+    def _set_signal_handlers(self):
+        pass
+
+
+def start_in_process_worker(app, workers=1):
+    """Start a Huey consumer in daemon threads of this process (for `python app.py`)."""
+    consumer = _InProcessConsumer(get_huey(app), workers=workers, worker_type="thread", periodic=True)
+    consumer.start()
+    return consumer
