@@ -13,6 +13,7 @@ from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo
 from .reports import Report, ReportReason
 from .search import create_search_index
+from .submissions import FormSubmission
 from .users import Role, User, UserRoles
 
 ALL_MODELS = [
@@ -30,6 +31,7 @@ ALL_MODELS = [
     OutgoingMail,
     DeclineTemplate,
     Report,
+    FormSubmission,
 ]
 
 
@@ -45,6 +47,7 @@ __all__ = [
     "ALL_MODELS",
     "Comment",
     "DeclineTemplate",
+    "FormSubmission",
     "Listing",
     "ListingStatus",
     "ModerationEvent",
