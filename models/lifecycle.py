@@ -328,6 +328,9 @@ def _put_up(user, line_id, fields, photo, token):
             raise ListingStateError(_("This order line does not exist."), kind=NOT_FOUND)
         if line.order.user_id != user.id:
             raise ListingStateError(_("This is not your order."), kind=FORBIDDEN)
+        if token and FormSubmission.listing_for(user, token):
+            # A twin submit that waited for the line's lock: it is a retry, not "nothing left".
+            raise DuplicateSubmission()
         if line.order.status != OrderStatus.COMPLETED:
             raise ListingStateError(_("Only items of completed orders can be put up for sale."))
         _check_quantity_left(line, fields["quantity"])
