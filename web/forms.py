@@ -31,6 +31,7 @@ from models.photos import (
     load_staged,
     process_image,
     stage_photo,
+    staged_meta,
 )
 
 
@@ -116,7 +117,14 @@ class ListingForm(FlaskForm):
 
     def keep_photo(self):
         """After a refusal: keep the chosen photo for the next submit (the form then says so)."""
-        if self.processed_photo is None or self.staged_photo.data:
+        if self.staged_photo.data:
+            # Still the photo of an earlier submit (a newly chosen one was refused, say): name it.
+            if self.kept_photo_name is None:
+                meta = staged_meta(self.staged_photo.data, self._user_id())
+                self.kept_photo_name = meta["filename"] if meta else None
+                self.staged_photo.data = self.staged_photo.data if meta else ""
+            return
+        if self.processed_photo is None:
             return
         name = os.path.basename((getattr(self, "upload_name", None) or "").replace("\\", "/"))[:120] or "photo"
         try:

@@ -105,6 +105,20 @@ def test_a_newly_chosen_photo_replaces_the_kept_one(app, client, login_as, alice
     assert staged_files(app) == []
 
 
+def test_a_refused_new_photo_leaves_the_kept_one_kept(app, client, login_as, alice, make_completed_line):
+    line = make_completed_line(alice, quantity=3)
+    login_as(alice)
+    token = hidden(
+        html(post_sell(client, line, sell_fields(client, price="abc", photo=photo(name="coat.jpg")))), "staged_photo"
+    )
+    bad = (io.BytesIO(b"not an image at all"), "other.jpg")
+    response = post_sell(client, line, sell_fields(client, staged_photo=token, photo=bad))
+    assert response.status_code == 422
+    page = html(response)
+    assert "This file is not a JPEG, PNG, WebP or GIF image." in page
+    assert "Your photo is kept: coat.jpg" in page and hidden(page, "staged_photo") == token
+
+
 @pytest.mark.parametrize("whose", ["other user", "forged", "expired", "path"])
 def test_a_token_that_is_not_yours_or_no_longer_valid_is_refused_with_a_message(
     app, client, login_as, alice, bob, make_completed_line, whose
