@@ -14,6 +14,7 @@ from .outbox import OutgoingMail
 from .photos import Photo
 from .reports import Report, ReportReason
 from .search import create_search_index
+from .submissions import FormSubmission
 from .users import Role, User, UserRoles
 
 ALL_MODELS = [
@@ -31,6 +32,7 @@ ALL_MODELS = [
     OutgoingMail,
     DeclineTemplate,
     Report,
+    FormSubmission,
 ]
 
 
@@ -46,6 +48,7 @@ __all__ = [
     "ALL_MODELS",
     "Comment",
     "DeclineTemplate",
+    "FormSubmission",
     "Listing",
     "ListingStatus",
     "ModerationEvent",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
 
 from .db import after_commit, is_postgres, write_transaction
 from .errors import FORBIDDEN, NOT_FOUND, DomainError
@@ -26,6 +27,7 @@ from .moderation import ModerationEvent
 from .notifications import NotificationKind, notify
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, StagedPhoto, delete_photo
+from .submissions import MAX_TOKEN, DuplicateSubmission, FormSubmission
 from .users import utcnow
 
 S = ListingStatus
@@ -299,18 +301,36 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
 # ---------------------------------------------------------------- moves
 
 
-def put_up_for_sale(user, line_id, data, photo=None):
+def put_up_for_sale(user, line_id, data, photo=None, form_token=None):
     """Create a listing On moderation from a line of the user's own Completed order.
 
     `photo` is a `ProcessedImage` (already checked and re-encoded) or None.
+    `form_token` identifies the submitted form: a second submit of the same form
+    raises `DuplicateSubmission` instead of making a second listing.
     """
     fields = data.cleaned()
+    token = (form_token or "")[:MAX_TOKEN] or None
+    if token and FormSubmission.listing_for(user, token):
+        # The common retry, answered before any file is written; the index below decides races.
+        raise DuplicateSubmission()
+    try:
+        return _put_up(user, line_id, fields, photo, token)
+    except IntegrityError:
+        if token and FormSubmission.select().where(FormSubmission.token == token).exists():
+            raise DuplicateSubmission() from None
+        raise
+
+
+def _put_up(user, line_id, fields, photo, token):
     with _staged(photo, user) as staged, write_transaction():
         line = _lock_line(line_id)
         if line is None:
             raise ListingStateError(_("This order line does not exist."), kind=NOT_FOUND)
         if line.order.user_id != user.id:
             raise ListingStateError(_("This is not your order."), kind=FORBIDDEN)
+        if token and FormSubmission.listing_for(user, token):
+            # A twin submit that waited for the line's lock: it is a retry, not "nothing left".
+            raise DuplicateSubmission()
         if line.order.status != OrderStatus.COMPLETED:
             raise ListingStateError(_("Only items of completed orders can be put up for sale."))
         _check_quantity_left(line, fields["quantity"])
@@ -323,6 +343,9 @@ def put_up_for_sale(user, line_id, data, photo=None):
             **fields,
         )
         _record(listing.id, PUT_UP, user, None, S.MODERATION)
+        if token:
+            # In the listing's transaction: two submits of one form can't both commit.
+            FormSubmission.create(token=token, user=user.id, listing=listing.id)
     return listing
 
 

@@ -8,9 +8,13 @@ half-written file.
 """
 
 import io
+import json
+import logging
 import os
+import re
 import secrets
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -20,7 +24,10 @@ from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .db import BaseModel
+from .errors import DomainError
 from .users import User, utcnow
+
+log = logging.getLogger("flea_market")
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -36,6 +43,19 @@ CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 class PhotoError(ValueError):
     """An upload that is not an acceptable photo; the message is shown next to the field."""
+
+
+class PhotoStorageError(DomainError):
+    """The photo could not be written (disk full, read-only or unwritable upload folder).
+
+    Shown on the form like any other refusal, so what the user typed is kept.
+    """
+
+    def __init__(self, error=None):
+        super().__init__(
+            _l("Photos can't be stored right now. Try again later, or save without a photo."), field="photo"
+        )
+        self.error = error
 
 
 class PhotoName:
@@ -215,12 +235,16 @@ def write_files(processed, directory=None):
 
 
 def remove_files(stem, ext, directory=None):
+    """Remove both sizes; a file that can't be removed is logged (an orphan for `check --fix`)."""
     directory = directory or upload_dir()
     for name in (f"{stem}.{ext}", f"{stem}.thumb.{ext}"):
         try:
             os.unlink(os.path.join(directory, name))
         except FileNotFoundError:
             pass
+        except OSError as exc:
+            # Cleaning up must not hide the error that made us clean up.
+            log.warning("could not remove %s: %s", name, exc)
 
 
 def file_path(photo, thumb=False):
@@ -241,7 +265,11 @@ class StagedPhoto:
         self.stem = None
 
     def __enter__(self):
-        self.stem = write_files(self.processed)
+        try:
+            self.stem = write_files(self.processed)
+        except OSError as exc:
+            log.error("photo not stored: %s", exc)
+            raise PhotoStorageError(exc) from exc
         return self
 
     def create_row(self):
@@ -294,3 +322,145 @@ def find_orphans(now=None):
             orphan_files.append(name)
     missing = [photo for name, photo in known.items() if name not in present]
     return orphan_files, sorted({p.id: p for p in missing}.values(), key=lambda p: p.id)
+
+
+# ---------------------------------------------------------------- kept across a refused form
+#
+# A photo chosen on a form that is refused for another field is kept under a
+# random token in UPLOAD_DIR/.staged/ (`<token>.json` says whose it is, and the
+# two re-encoded sizes sit beside it), so that submitting again without choosing
+# it again uses it. Only its uploader can use a token; it expires after
+# STAGED_PHOTO_TTL seconds and is removed on use or by `purge_staged()`.
+
+STAGED_DIR = ".staged"
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+@dataclass
+class KeptPhoto:
+    """A staged photo as its uploader gets it back."""
+
+    token: str
+    filename: str
+    processed: ProcessedImage
+
+
+def staged_dir():
+    return os.path.join(upload_dir(), STAGED_DIR)
+
+
+def _staged_ttl():
+    return current_app.config["STAGED_PHOTO_TTL"]
+
+
+def _staged_paths(token, ext=None):
+    directory = staged_dir()
+    meta = os.path.join(directory, f"{token}.json")
+    if ext is None:
+        return meta, None, None
+    return meta, os.path.join(directory, f"{token}.{ext}"), os.path.join(directory, f"{token}.thumb.{ext}")
+
+
+def _read_meta(token):
+    if not isinstance(token, str) or not _TOKEN_RE.match(token):
+        return None
+    meta_path, _d, _t = _staged_paths(token)
+    try:
+        with open(meta_path, encoding="utf-8") as fh:
+            meta = json.load(fh)
+        age = time.time() - os.path.getmtime(meta_path)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("ext") not in CONTENT_TYPES or age > _staged_ttl():
+        return None
+    return meta
+
+
+def stage_photo(processed, user_id, filename):
+    """Keep a processed photo for its uploader; return its token. Raises PhotoStorageError."""
+    purge_staged()
+    token = secrets.token_urlsafe(32)
+    meta_path, display_path, thumb_path = _staged_paths(token, processed.ext)
+    name = os.path.basename((filename or "").replace("\\", "/"))[:120] or "photo"
+    meta = {"user_id": user_id, "filename": name, "ext": processed.ext}
+    meta.update(width=processed.width, height=processed.height)
+    try:
+        os.makedirs(staged_dir(), exist_ok=True)
+        _write_atomic(display_path, processed.display)
+        _write_atomic(thumb_path, processed.thumb)
+        # The meta file last: a token is usable only once its images are complete.
+        _write_atomic(meta_path, json.dumps(meta).encode("utf-8"))
+    except OSError as exc:
+        discard_staged(token, user_id, force=True, ext=processed.ext)
+        log.error("photo not kept: %s", exc)
+        raise PhotoStorageError(exc) from exc
+    return token
+
+
+def staged_meta(token, user_id):
+    """The kept photo's description (filename, ext) if `token` is the user's and still valid, else None."""
+    meta = _read_meta(token)
+    if meta is None or meta.get("user_id") != user_id:
+        return None
+    return meta
+
+
+def load_staged(token, user_id):
+    """The user's kept photo for `token`, or None (unknown, forged, expired or someone else's)."""
+    meta = staged_meta(token, user_id)
+    if meta is None:
+        return None
+    _m, display_path, thumb_path = _staged_paths(token, meta["ext"])
+    try:
+        with open(display_path, "rb") as fh:
+            display = fh.read()
+        with open(thumb_path, "rb") as fh:
+            thumb = fh.read()
+    except OSError:
+        return None
+    processed = ProcessedImage(
+        display=display, thumb=thumb, ext=meta["ext"], width=int(meta["width"]), height=int(meta["height"])
+    )
+    return KeptPhoto(token=token, filename=meta["filename"], processed=processed)
+
+
+def staged_file(token, user_id, thumb=True):
+    """The path of a kept photo's file for its uploader (the form's preview), or None."""
+    meta = staged_meta(token, user_id)
+    if meta is None:
+        return None, None
+    _m, display_path, thumb_path = _staged_paths(token, meta["ext"])
+    return (thumb_path if thumb else display_path), CONTENT_TYPES[meta["ext"]]
+
+
+def discard_staged(token, user_id, force=False, ext=None):
+    """Remove a kept photo once used (only its uploader's, unless `force`)."""
+    if not force:
+        meta = staged_meta(token, user_id)
+        if meta is None:
+            return
+        ext = meta["ext"]
+    meta_path, display_path, thumb_path = _staged_paths(token, ext or "jpg")
+    for path in (meta_path, display_path, thumb_path):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def purge_staged(now=None):
+    """Remove kept photos older than STAGED_PHOTO_TTL (and leftovers of failed writes); return how many files."""
+    directory = staged_dir()
+    if not os.path.isdir(directory):
+        return 0
+    now = now or time.time()
+    removed = 0
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        try:
+            if now - os.path.getmtime(path) > _staged_ttl():
+                os.unlink(path)
+                removed += 1
+        except OSError:
+            pass
+    return removed

@@ -1,12 +1,14 @@
 """The customer's personal area: orders, putting lines up for sale, own listings, notifications."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 
 from models import Listing, Notification, Order, OrderLine, Photo, Product, lifecycle
 from models.errors import INVALID, DomainError
 from models.listings import listed_quantities
+from models.photos import staged_file
+from models.submissions import DuplicateSubmission
 from web.forms import EmptyForm, ListingForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -91,14 +93,28 @@ def put_up(line_id):
     form = ListingForm()
     if form.validate_on_submit():
         try:
-            lifecycle.put_up_for_sale(current_user, line_id, form.listing_data(), photo=form.processed_photo)
+            lifecycle.put_up_for_sale(
+                current_user,
+                line_id,
+                form.listing_data(),
+                photo=form.processed_photo,
+                form_token=form.form_token.data,
+            )
+        except DuplicateSubmission as exc:
+            # A retry or a double click: the first submit made the listing.
+            form.photo_used()
+            flash(exc.message, "info")
+            return redirect(url_for("account.my_items"))
         except DomainError as exc:
             if exc.kind != INVALID:
                 raise
             form.apply_domain_error(exc)
         else:
+            form.photo_used()
             flash(_("Your listing is on moderation. We will let you know when it is approved."), "success")
             return redirect(url_for("account.my_items"))
+    # The chosen photo survives the refusal: the form says so and carries its token.
+    form.keep_photo()
     context = _completed_context(forms={line_id: form}, open_line=line_id)
     return render_template("account/completed.html", **context), 422
 
@@ -154,13 +170,29 @@ def edit(listing_id):
                 raise
             form.apply_domain_error(exc)
         else:
+            form.photo_used()
             flash(
                 _("Saved. The listing is on moderation again and will be back on the showcase once approved."),
                 "success",
             )
             return redirect(url_for("account.my_items"))
+    form.keep_photo()
     context = _my_items_context(forms={listing_id: form}, open_listing=listing_id)
     return render_template("account/my_items.html", **context), 422
+
+
+@bp.get("/kept-photo/<token>")
+def kept_photo(token):
+    """The preview of a photo kept from a refused form; only its uploader gets it."""
+    path, content_type = staged_file(token, current_user.id)
+    if path is None:
+        abort(404)
+    try:
+        response = send_file(path, mimetype=content_type, max_age=0)
+    except OSError:
+        abort(404)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/pristroy/<int:listing_id>/sold")

@@ -5,7 +5,7 @@ import pytest
 from flask import url_for
 
 from models import Comment, ListingStatus
-from models.photos import process_image
+from models.photos import process_image, stage_photo
 from tests.conftest import csrf_from, image_bytes
 
 # What each kind of route allows. The owner is the seller of the objects in the URL.
@@ -39,6 +39,7 @@ RULES = {
     "account.put_up": OWNER,
     "account.edit": OWNER,
     "account.sold": OWNER,
+    "account.kept_photo": OWNER,  # a photo kept from a refused form: its uploader only
     "reviews.post": LOGGED_IN,
     "reviews.report": LOGGED_IN,
     "reviews.delete": AUTHOR,
@@ -74,6 +75,7 @@ def world(app, make_user, make_completed_line, make_listing):
     public = make_listing(owner, line=line, status=ListingStatus.APPROVED, admin=admin, name="Public coat")
     comment = Comment.create(listing=public.id, author=owner.id, body="Still available")
     photo_name = waiting.photo.filename
+    kept = stage_photo(process_image(image_bytes("JPEG"), "b.jpg"), owner.id, "b.jpg")
     return {
         "users": {"owner": owner, "other": other, "admin": admin},
         "args": {
@@ -81,6 +83,7 @@ def world(app, make_user, make_completed_line, make_listing):
             "line_id": line.id,
             "product_id": line.product_id,
             "name": photo_name,
+            "token": kept,
             "chunk": 1,
             "export_type": "csv",
             "filename": "js/webauthn.js",

@@ -76,7 +76,7 @@ def test_password_change_ends_other_sessions(app, client, make_user):
     assert other_device.get("/account/orders/").status_code == 302  # the other one is out
 
 
-def test_oversized_request_gets_a_clear_413_page(client, login_as, make_user, make_completed_line):
+def test_oversized_form_goes_back_to_its_page_with_a_message(client, login_as, make_user, make_completed_line):
     user = make_user()
     line = make_completed_line(user)
     login_as(user)
@@ -89,5 +89,8 @@ def test_oversized_request_gets_a_clear_413_page(client, login_as, make_user, ma
         headers={"X-CSRFToken": token},
         environ_overrides={"CONTENT_LENGTH": str(13 * 1024 * 1024)},
     )
-    assert response.status_code == 413
-    assert "Photos can be up to 10 MB" in response.get_data(as_text=True)
+    # Back to the form's page (not a dead end), saying what happened to what was typed.
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/account/orders/completed#sell-{line.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The photo is larger than 10 MB, so the form could not be sent" in page

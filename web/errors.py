@@ -5,7 +5,7 @@ Views let a `models.errors.DomainError` they don't show on a form propagate;
 `/api/`, as JSON.
 """
 
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -27,6 +27,20 @@ def domain_error(exc):
     if request.path.startswith("/api/"):
         return jsonify({"error": {"code": code, "message": exc.message}}), code
     return error_page(code, _domain_title(code), exc.message)
+
+
+# The forms with a photo, and the page each one is on (the form's modal opened by its anchor).
+_FORM_PAGES = {
+    "account.put_up": lambda args: url_for("account.completed", _anchor=f"sell-{args['line_id']}"),
+    "account.edit": lambda args: url_for("account.my_items", _anchor=f"edit-{args['listing_id']}"),
+}
+
+
+def _form_page(req):
+    page = _FORM_PAGES.get(req.endpoint)
+    if page is None or req.method != "POST":
+        return None
+    return page(req.view_args or {})
 
 
 def init_app(app):
@@ -60,6 +74,18 @@ def init_app(app):
 
     @app.errorhandler(413)
     def _too_large(e):
+        back = _form_page(request)
+        if back:
+            # Back to the form rather than a dead end. The body was never read, so
+            # nothing typed can be put back: say so.
+            flash(
+                _(
+                    "The photo is larger than 10 MB, so the form could not be sent and what you typed "
+                    "was not saved. Choose a smaller photo and fill in the form again."
+                ),
+                "danger",
+            )
+            return redirect(back, 303)
         return error_page(413, _("The upload is too large"), _("Photos can be up to 10 MB. Choose a smaller file."))
 
     @app.errorhandler(429)

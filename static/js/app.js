@@ -2,6 +2,28 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // A photo over the limit is refused here, before a long upload ends in a 413.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input || input.type !== "file" || !input.hasAttribute("data-max-bytes")) { return; }
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var note = input.parentNode.querySelector(".js-size-error");
+    if (note) { note.parentNode.removeChild(note); }
+    input.classList.remove("is-invalid");
+    var files = input.files || [];
+    for (var i = 0; i < files.length; i++) {
+      if (files[i].size > max) {
+        note = document.createElement("div");
+        note.className = "invalid-feedback d-block js-size-error";
+        note.setAttribute("role", "alert");
+        note.textContent = input.getAttribute("data-too-large") || "";
+        input.insertAdjacentElement("afterend", note);
+        input.classList.add("is-invalid");
+        input.value = "";
+        return;
+      }
+    }
+  });
   if (!window.jQuery || !jQuery.fn.modal) { return; }
   jQuery(function ($) {
     // A form that came back with errors is rendered open; turn it into a real modal.
