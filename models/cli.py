@@ -83,7 +83,7 @@ def check_command(fix):
     import os
 
     from .outbox import OutgoingMail
-    from .photos import Photo, find_orphans, upload_dir
+    from .photos import Photo, find_orphans, purge_staged, upload_dir
 
     _connect()
     orphan_files, missing = find_orphans()
@@ -106,7 +106,8 @@ def check_command(fix):
         if missing:
             # Listings fall back to the product's photo (the foreign key is SET NULL).
             Photo.delete().where(Photo.id.in_([p.id for p in missing])).execute()
-        click.echo(f"Fixed: removed {len(orphan_files)} files and {len(missing)} rows.")
+        staged = purge_staged()
+        click.echo(f"Fixed: removed {len(orphan_files)} files and {len(missing)} rows; {staged} expired kept photos.")
     elif orphan_files or missing or gave_up:
         raise SystemExit(1)
 
