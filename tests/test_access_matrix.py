@@ -31,6 +31,8 @@ RULES = {
     "security.register": ANON_FORM,
     "security.logout": PUBLIC,  # logging out is harmless; for visitors it does nothing
     "security.change_password": LOGGED_IN,
+    "security.forgot_password": PUBLIC,  # asking for a reset link: anyone, logged in or not
+    "security.reset_password": PUBLIC,  # the token in the mail is the key, not the session
     "security.verify": LOGGED_IN,
     "account.orders": LOGGED_IN,
     "account.completed": LOGGED_IN,
@@ -84,6 +86,7 @@ def world(app, make_user, make_completed_line, make_listing):
             "chunk": 1,
             "export_type": "csv",
             "filename": "js/webauthn.js",
+            "token": "not-a-reset-token",
         },
         # Routes about comments and reports act on the public listing.
         "comment_args": {"listing_id": public.id, "comment_id": comment.id},
