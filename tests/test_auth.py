@@ -1,5 +1,6 @@
 """Login by email or login name, logout by POST with CSRF; register, forgot and change password."""
 
+import os
 import re
 
 import pytest
@@ -107,9 +108,7 @@ def mails_to(address):
 
 
 def outbox_files(app):
-    outbox = app.instance_path + "/outbox"
-    import os
-
+    outbox = os.path.join(app.instance_path, "outbox")
     return sorted(os.listdir(outbox)) if os.path.isdir(outbox) else []
 
 
