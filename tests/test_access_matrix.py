@@ -31,6 +31,8 @@ RULES = {
     "security.register": ANON_FORM,
     "security.logout": PUBLIC,  # logging out is harmless; for visitors it does nothing
     "security.change_password": LOGGED_IN,
+    "security.forgot_password": PUBLIC,  # asking for a reset link: anyone, logged in or not
+    "security.reset_password": PUBLIC,  # the token in the mail is the key, not the session
     "security.verify": LOGGED_IN,
     "account.orders": LOGGED_IN,
     "account.completed": LOGGED_IN,
@@ -83,6 +85,7 @@ def world(app, make_user, make_completed_line, make_listing):
             "line_id": line.id,
             "product_id": line.product_id,
             "name": photo_name,
+            # The kept photo's token; to the reset page it is just a token that does not verify.
             "token": kept,
             "chunk": 1,
             "export_type": "csv",

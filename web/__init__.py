@@ -29,7 +29,7 @@ def init_app(app):
     mail.init_app(app)
     limiter.init_app(app)
     datastore = PeeweeUserDatastore(db, User, Role, UserRoles)
-    security.init_app(app, datastore, login_form=auth.IdentityLoginForm, mail_util_cls=auth.QueueMailUtil)
+    security.init_app(app, datastore, login_form=auth.IdentityLoginForm)
     auth.init_app(app, limiter)
     # Files under /static/ need no identity: don't load the user (a query) for each of them.
     security.principal.skip_static = True

@@ -30,7 +30,11 @@ class IdentityLoginForm(LoginForm):
 
 
 class QueueMailUtil(MailUtil):
-    """Send Flask-Security's mails (welcome, password change) through the outgoing queue."""
+    """Send Flask-Security's mails (welcome, password changed, reset instructions and notice) through
+    the outgoing queue, so no request waits for, or fails on, a mail server.
+
+    Flask-Security 5.9 takes this class in its constructor only (`web/extensions.py`).
+    """
 
     def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
         to = recipient if isinstance(recipient, str) else recipient[1]

@@ -145,6 +145,7 @@ SETTINGS = [
     Setting("SECURITY_REGISTERABLE", True, same),
     Setting("SECURITY_SEND_REGISTER_EMAIL", True, same),
     Setting("SECURITY_CHANGEABLE", True, same),
+    Setting("SECURITY_RECOVERABLE", True, same, doc="Forgot password? at /reset, by a link in the mail"),
     Setting("SECURITY_USERNAME_ENABLE", True, same),
     Setting("SECURITY_USERNAME_REQUIRED", True, same),
     Setting("SECURITY_USERNAME_MIN_LENGTH", 3, int, doc="the demo login `bob` has three letters"),
@@ -156,6 +157,12 @@ SETTINGS = [
     Setting("SECURITY_LOGOUT_METHODS", ["POST"], same),
     Setting("SECURITY_EMAIL_SENDER", SENDER),
     Setting("SECURITY_FLASH_MESSAGES", True, same),
+    Setting(
+        "SECURITY_CACHE_CONTROL",
+        {"private": None, "no-store": None},
+        same,
+        doc="Werkzeug writes None as a bare directive (`private, no-store`); True would give `private=True`",
+    ),
     Setting(
         "SECURITY_I18N_DIRNAME",
         ["builtin", TRANSLATIONS],

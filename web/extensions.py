@@ -7,8 +7,11 @@ from flask_mailman import Mail
 from flask_security import Security
 from flask_wtf.csrf import CSRFProtect
 
+from .auth import QueueMailUtil
+
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
-security = Security()
+# Flask-Security 5.9 reads `mail_util_cls` in its constructor only (`init_app` ignores it).
+security = Security(mail_util_cls=QueueMailUtil)
 limiter = Limiter(key_func=get_remote_address)
