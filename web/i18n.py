@@ -17,7 +17,9 @@ committed, so `python app.py` needs no build step. After changing a string:
 
 import functools
 import os
+import unicodedata
 from decimal import Decimal
+from urllib.parse import unquote, urlsplit
 
 import click
 from babel import Locale
@@ -56,10 +58,30 @@ def select_locale():
 
 
 def safe_next(target):
-    """A path on this site to go back to, or None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A path on this site to go back to (`/pristroy/?q=coat`), or None.
+
+    Browsers drop tabs and line breaks from an address and read a backslash as a
+    slash, so `/\t/evil.com` or `/\\evil.com` would leave the site. Refused: anything
+    but a path; any control, format or space character, or backslash; and a path
+    that starts like `//host` once percent-decoded and NFKC-normalised
+    (`/%2F%2Fevil.com`, a full-width `／／evil.com`).
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(_invisible_in_url(char) for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    decoded = "".join(c for c in unicodedata.normalize("NFKC", unquote(target)) if not _invisible_in_url(c))
+    if decoded[:2] in ("//", "/\\"):
         return None
     return target
+
+
+def _invisible_in_url(char):
+    # Control, format, private-use and unassigned (C*), and every space or separator (Z*).
+    return unicodedata.category(char)[0] in "CZ"
 
 
 @bp.post("/language")

@@ -5,11 +5,13 @@ refuses a huge id with OverflowError, PostgreSQL with "out of range".
 """
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from models import ListingStatus
 from tests.conftest import csrf_from, get_csrf
+from web.i18n import safe_next
 from web.urls import MAX_ID, parse_id
 
 HUGE = "99999999999999999999999"
@@ -133,3 +135,90 @@ def test_huge_ids_in_admin_forms(client, login_as, admin, make_user, make_listin
         data={"csrf_token": token, "action": "approve", "rowid": str(listing.id), f"seen_{listing.id}": HUGE},
     )
     assert response.status_code < 500
+
+
+# ---------------------------------------------------------------- next addresses
+
+HOSTILE_NEXT = [
+    "/\nfoo",
+    "/%0afoo",
+    "/\r\nSet-Cookie: a=b",
+    "/\t/evil.com",
+    "/%09/evil.com",
+    "/\\evil.com",
+    "\\\\evil.com",
+    "/\\/evil.com",
+    "//evil.com",
+    "///evil.com",
+    "/%2F%2Fevil.com",
+    "/%2f%5cevil.com",
+    "http://evil.com/",
+    "https:evil.com",
+    "javascript:alert(1)",
+    " /evil",
+    "/\u200b/evil.com",
+    "/\u3000/evil.com",
+    "/\uff0f\uff0fevil.com",
+    "\uff0f\uff0fevil.com",
+    "/%EF%BC%8F%EF%BC%8Fevil.com",
+    "/\u202e/moc.live",
+    "/\x00",
+    "",
+]
+
+
+def _stays_here(location):
+    parts = urlsplit(location)
+    assert parts.netloc in ("", "localhost"), location
+    assert parts.scheme in ("", "http"), location
+    assert parts.path.startswith("/") and not parts.path.startswith("//"), location
+    assert "\\" not in location and not any(c.isspace() for c in location), location
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_language_switch_stays_on_the_site(client, target):
+    token = get_csrf(client, "/")
+    response = client.post("/language", data={"lang": "ru", "next": target, "csrf_token": token})
+    assert response.status_code == 303
+    _stays_here(response.headers["Location"])
+    assert safe_next(target) in (None, target)
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_login_next_stays_on_the_site(client, make_user, target):
+    make_user("ivan", email="ivan@example.com")
+    token = get_csrf(client, "/login")
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "ivan@example.com", "password": "secret123", "csrf_token": token},
+    )
+    # Flask-Security checks `next` itself: it refuses it on the form (200) or redirects on this site.
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        where = urljoin("http://localhost/login", response.headers["Location"])
+        assert urlsplit(where).netloc == "localhost", response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [(t, None) for t in HOSTILE_NEXT if t not in ("/%0afoo",)]
+    + [
+        ("/", "/"),
+        ("/pristroy/?q=wool%20coat&page=2", "/pristroy/?q=wool%20coat&page=2"),
+        ("/pristroy/42#reviews", "/pristroy/42#reviews"),
+        ("/pristroy/?q=пальто", "/pristroy/?q=пальто"),
+        # An encoded line break is a path on this site: the browser does not decode it.
+        ("/%0afoo", "/%0afoo"),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_safe_next(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_language_switch_goes_back_to_the_page(client):
+    token = get_csrf(client, "/")
+    response = client.post("/language", data={"lang": "ru", "next": "/pristroy/?q=coat", "csrf_token": token})
+    assert response.headers["Location"] == "/pristroy/?q=coat"
