@@ -222,3 +222,81 @@ def test_language_switch_goes_back_to_the_page(client):
     token = get_csrf(client, "/")
     response = client.post("/language", data={"lang": "ru", "next": "/pristroy/?q=coat", "csrf_token": token})
     assert response.headers["Location"] == "/pristroy/?q=coat"
+
+
+# ---------------------------------------------------------------- invisible text
+
+BLANKS = {
+    "zero-width spaces": "\u200b\u200b\u200b",
+    "joiners": "\u200c\u200d\u2060",
+    "BOM and soft hyphen": "\ufeff\u00ad",
+    "Hangul filler": "\u3164",
+    "braille blank": "\u2800\u2800",
+    "a mix with spaces": " \u200b \u3164 \u2800 ",
+}
+
+
+def _field_error(page, field_id):
+    """The error shown right after the field `field_id` (its macro puts it there)."""
+    match = re.search(rf'id="{field_id}".*?(?:<div class="invalid-feedback[^"]*"[^>]*>([^<]*)</div>)', page, re.S)
+    return match and match.group(1).strip()
+
+
+def _listing_fields(page, **overrides):
+    fields = {
+        "csrf_token": csrf_from(page),
+        "name": "Wool coat, size M",
+        "description": "Worn twice. Telegram @alice",
+        "price": "700",
+        "quantity": "1",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.mark.parametrize("blank", BLANKS.values(), ids=BLANKS.keys())
+def test_sell_form_refuses_an_invisible_name_and_description(client, login_as, alice, make_completed_line, blank):
+    from models import Listing
+
+    line = make_completed_line(alice)
+    login_as(alice)
+    url = f"/account/orders/lines/{line.id}/sell"
+    for field, message in (("name", "Enter a name."), ("description", "Describe the item")):
+        page = client.get("/account/orders/completed").get_data(as_text=True)
+        response = client.post(url, data=_listing_fields(page, **{field: blank}), content_type="multipart/form-data")
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert message in (_field_error(page, f"sell-{line.id}-{field}") or "")
+        # What was typed comes back in the form.
+        assert blank.strip(" ") in page
+        assert Listing.select().count() == 0
+
+
+@pytest.mark.parametrize("blank", BLANKS.values(), ids=BLANKS.keys())
+def test_edit_form_refuses_an_invisible_name(client, login_as, alice, make_listing, blank):
+    from models import Listing
+
+    listing = make_listing(alice)
+    login_as(alice)
+    page = client.get("/account/pristroy/").get_data(as_text=True)
+    fields = _listing_fields(page, name=blank, version=str(listing.version))
+    response = client.post(f"/account/pristroy/{listing.id}/edit", data=fields, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Enter a name." in (_field_error(page, f"edit-{listing.id}-name") or "")
+    assert Listing.get_by_id(listing.id).name == "Blue jacket"
+
+
+@pytest.mark.parametrize("blank", BLANKS.values(), ids=BLANKS.keys())
+def test_comment_form_refuses_invisible_text(client, login_as, make_user, make_listing, admin, blank):
+    from models.comments import Comment
+
+    listing = make_listing(make_user(username="olga"), status=ListingStatus.APPROVED, admin=admin)
+    login_as(make_user(username="ivan"))
+    url = f"/pristroy/{listing.id}"
+    response = client.post(f"{url}/comments", data={"csrf_token": get_csrf(client, url), "body": blank})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'name="body"[^>]*>\s*' + re.escape(blank.strip(" ")), page)
+    assert re.search(r"invalid-feedback[^>]*>\s*Write a comment or a question", page)
+    assert Comment.select().count() == 0
