@@ -15,6 +15,7 @@ committed, so `python app.py` needs no build step. After changing a string:
     flask --app app translate check     # what tests/i18n checks: nothing missing, fuzzy or stale
 """
 
+import datetime as _dt
 import functools
 import os
 import unicodedata
@@ -158,6 +159,23 @@ def month(value):
 def datetime(value):
     """A timestamp for the current locale (medium length), or nothing."""
     return format_datetime(value, "medium") if value else ""
+
+
+def isotime(value):
+    """A timestamp for machines (`<time datetime>`, Atom): `2026-12-01T21:47:57Z`, to the second, in UTC.
+
+    Stored times are naive UTC (`models.users.utcnow`); an aware one is converted.
+    No microseconds: HTML's `datetime` attribute allows at most three decimals.
+    """
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    if not isinstance(value, _dt.datetime):
+        return value.isoformat()  # a date
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _languages_context():
@@ -319,6 +337,7 @@ def init_app(app):
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["datetime"] = datetime
     app.jinja_env.filters["month"] = month
+    app.jinja_env.filters["isotime"] = isotime
     app.after_request(_vary)
     register_commands(app)
 

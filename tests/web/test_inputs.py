@@ -300,3 +300,36 @@ def test_comment_form_refuses_invisible_text(client, login_as, make_user, make_l
     assert re.search(r'name="body"[^>]*>\s*' + re.escape(blank.strip(" ")), page)
     assert re.search(r"invalid-feedback[^>]*>\s*Write a comment or a question", page)
     assert Comment.select().count() == 0
+
+
+# ---------------------------------------------------------------- machine-readable times
+
+# What HTML's `datetime` attribute and Atom both accept, and all we write: to the second, UTC.
+ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def test_time_values_are_valid_on_the_item_page_and_in_the_feed(client, login_as, make_user, make_listing, admin):
+    listing = make_listing(make_user(username="olga"), status=ListingStatus.APPROVED, admin=admin)
+    login_as(make_user(username="ivan"))
+    url = f"/pristroy/{listing.id}"
+    assert client.post(f"{url}/comments", data={"csrf_token": get_csrf(client, url), "body": "Hi"}).status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    values = re.findall(r'<time datetime="([^"]*)"', page)
+    assert len(values) == 2  # Listed, and the comment
+    assert all(ISO_RE.match(v) for v in values), values
+    feed = client.get("/pristroy/feed.atom").get_data(as_text=True)
+    stamps = re.findall(r"<(?:updated|published)>([^<]*)<", feed)
+    assert len(stamps) == 3 and all(ISO_RE.match(v) for v in stamps), stamps
+
+
+def test_isotime():
+    import datetime as dt
+
+    from web.i18n import isotime
+
+    assert isotime(dt.datetime(2026, 12, 1, 21, 47, 57, 123456)) == "2026-12-01T21:47:57Z"
+    moscow = dt.timezone(dt.timedelta(hours=3))
+    assert isotime(dt.datetime(2026, 12, 2, 0, 47, 57, tzinfo=moscow)) == "2026-12-01T21:47:57Z"
+    assert isotime("2026-12-01 21:47:57.5") == "2026-12-01T21:47:57Z"
+    assert isotime(dt.date(2026, 12, 1)) == "2026-12-01"
+    assert isotime(None) == ""
