@@ -78,11 +78,9 @@ def _too_many(exc):
 def delete(listing_id, comment_id):
     """The author deletes their own comment."""
     try:
-        comment = delete_comment(comment_id, current_user)
+        delete_comment(comment_id, current_user, listing_id=listing_id)
     except CommentError as exc:
         abort(403 if exc.forbidden else 404)
-    if comment.listing_id != listing_id:
-        abort(404)
     flash(_("Your comment was deleted."), "success")
     return redirect(_item_url(listing_id), 303)
 
