@@ -2,6 +2,7 @@
 
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView
+from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.model.base import filter_char_re, filter_compact_re
 from flask_babel import format_datetime
@@ -10,6 +11,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
 from models import User
+from web.urls import MAX_ID, parse_id
 
 
 class AdminAccessMixin:
@@ -54,7 +56,21 @@ class SecureModelView(AdminAccessMixin, ModelView):
         # A hand-made ?sort= naming a column that cannot be sorted would be a KeyError (500).
         if sort_column is not None and sort_column not in self._sortable_columns:
             sort_column = None
+        # A hand-made ?page= so large that its OFFSET is past 64 bits: the (empty) last page it can be.
+        if page:
+            page = min(page, MAX_ID // (page_size or self.page_size or 1) - 1)
         return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+
+    def get_one(self, id):
+        """The row of `?id=` (edit, delete), or None for an id that can't exist (not a number, past 64 bits)."""
+        if parse_id(id) is None:
+            return None
+        return super().get_one(parse_id(id))
+
+    @action(*ModelView.action_delete._action)  # Flask-Admin's own name, label and question
+    def action_delete(self, ids):
+        """The stock bulk delete, on the selected ids that can exist."""
+        return super().action_delete([i for i in map(parse_id, ids) if i is not None])
 
     def render(self, template, **kwargs):
         kwargs.setdefault("flea_js", url_for("static", filename="js/admin.js"))

@@ -1,11 +1,17 @@
 """Comments of the item pages, read-only, with delete for spam."""
 
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.babel import ngettext as admin_ngettext
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_security import current_user
 from markupsafe import Markup
 
 from models import Comment
+from models.comments import CommentError, delete_comment
+from web.urls import parse_id
 
 from .base import SecureModelView, attach_related, link, when
 from .filters import CreatedBetweenFilter, UserPrefixFilter
@@ -51,6 +57,35 @@ class CommentAdmin(SecureModelView):
     def get_list_row_actions(self):
         # Our own delete button: the stock one needs inline JavaScript.
         return [TemplateLinkRowAction("flea_rows.delete", _l("Delete"))]
+
+    def delete_model(self, model):
+        """The row's Delete: the same rule as on the item page (answers stay, under a placeholder)."""
+        try:
+            delete_comment(model.id, current_user._get_current_object())
+        except CommentError as exc:
+            flash(exc.message, "error")
+            return False
+        return True
+
+    @action(*SecureModelView.action_delete._action)  # Flask-Admin's own name, label and question
+    def action_delete(self, ids):
+        """Delete the selected comments one by one through the domain; one message for the lot."""
+        actor = current_user._get_current_object()
+        done, refused = 0, []
+        for comment_id in dict.fromkeys(i for i in map(parse_id, ids) if i is not None):
+            try:
+                delete_comment(comment_id, actor)
+                done += 1
+            except CommentError as exc:
+                refused.append(exc.message)
+        if done:
+            # Flask-Admin's own words (and their translations), as its stock delete says them.
+            message = admin_ngettext(
+                "Record was successfully deleted.", "%(count)s records were successfully deleted.", done, count=done
+            )
+            flash(message, "success")
+        for message in dict.fromkeys(refused):
+            flash(message, "error")
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)

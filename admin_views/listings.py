@@ -29,7 +29,7 @@ from models.listing_input import MAX_REASON
 from models.listings import QUEUE_RANK
 from web.forms import ListingForm
 from web.i18n import money
-from web.urls import photo_url
+from web.urls import parse_id, photo_url
 
 from .base import SecureModelView, link, when
 from .filters import ChoiceEqualFilter, CreatedBetweenFilter, UserPrefixFilter
@@ -122,13 +122,9 @@ def _seen_version(listing_id):
 
 
 def _ids(raw_ids):
-    ids = []
-    for raw in raw_ids:
-        try:
-            ids.append(int(raw))
-        except (TypeError, ValueError):
-            continue
-    return list(dict.fromkeys(ids))
+    # Ids that can't exist (not numbers, past 64 bits) are left out before any query.
+    ids = (parse_id(raw) for raw in raw_ids)
+    return list(dict.fromkeys(i for i in ids if i is not None))
 
 
 def _refusal(error, name):
@@ -373,7 +369,7 @@ class ListingAdmin(SecureModelView):
     def edit_view(self):
         """Name, description, price, quantity and photo, through lifecycle.admin_edit."""
         return_url = get_redirect_target() or self.get_url(".index_view")
-        listing_id = request.args.get("id", type=int)
+        listing_id = parse_id(request.args.get("id"))
         listing = Listing.with_related().where(Listing.id == listing_id).get_or_none() if listing_id else None
         if listing is None:
             abort(404)

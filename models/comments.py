@@ -107,11 +107,16 @@ def post_comment(listing, author, body, parent_id=None):
     return comment
 
 
-def delete_comment(comment_id, user):
-    """The author (or an admin) deletes a comment; one with answers stays as a placeholder."""
+def delete_comment(comment_id, user, listing_id=None):
+    """The author (or an admin) deletes a comment; one with answers stays as a placeholder.
+
+    Every door calls this: the item page (with `listing_id`, the listing of its
+    address: a comment of another listing is not found there, and nothing is
+    deleted) and the admin's delete button and bulk action.
+    """
     with write_transaction():
         comment = Comment.get_or_none(Comment.id == comment_id)
-        if comment is None or comment.is_deleted:
+        if comment is None or comment.is_deleted or (listing_id is not None and comment.listing_id != listing_id):
             raise CommentError(_("This comment no longer exists."), kind=NOT_FOUND)
         if comment.author_id != user.id and not user.has_role("admin"):
             raise CommentError(_("You can delete only your own comments."), kind=FORBIDDEN)

@@ -1,4 +1,6 @@
-"""One rule for every piece of text a user types: normalised, bounded, no control characters."""
+"""One rule for every piece of text a user types: normalised, bounded, no control characters,
+and something visible in it.
+"""
 
 import re
 import unicodedata
@@ -9,12 +11,39 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+# Characters that show nothing although they are not spaces: a text made only of
+# them (and spaces) is empty. Format characters (Cf: zero-width space U+200B,
+# ZWNJ, ZWJ, word joiner U+2060, BOM U+FEFF, soft hyphen U+00AD, ...) are found
+# by category; these are the blank letters and symbols besides them.
+_BLANK = frozenset(
+    "\u034f"  # combining grapheme joiner
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+    "\u17b4\u17b5"  # Khmer inherent vowels
+    "\u180b\u180c\u180d\u180e\u180f"  # Mongolian variation selectors, vowel separator
+    "\u2800"  # braille pattern blank
+    "\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07\ufe08\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f"
+)
+
+
+def _invisible(char):
+    return char.isspace() or char in _BLANK or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp", "Cc")
+
+
+def is_blank(text):
+    """True if nothing of `text` would show: only spaces and invisible characters."""
+    return all(_invisible(char) for char in text)
+
+
 class TextError(ValueError):
     """Text that can't be accepted; the message says why."""
 
 
 def clean_text(value, max_length, multiline=False):
-    """NFC-normalised, stripped text; TextError if it has control characters or is too long."""
+    """NFC-normalised, stripped text; TextError if it has control characters or is too long.
+
+    Text with nothing visible in it (only zero-width spaces, joiners, fillers...) is
+    returned as "", so every caller's "required" check refuses it as empty.
+    """
     text = unicodedata.normalize("NFC", str(value or ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
@@ -22,4 +51,6 @@ def clean_text(value, max_length, multiline=False):
         raise TextError("control")
     if len(text) > max_length:
         raise TextError("length")
+    if is_blank(text):
+        return ""
     return text

@@ -13,6 +13,7 @@ from flask_security import auth_required, current_user
 from models.comments import CommentError, delete_comment, post_comment
 from models.reports import ReportError, report_listing
 from web.extensions import limiter
+from web.urls import parse_id
 
 from .showcase import get_visible_listing, render_item
 
@@ -45,7 +46,7 @@ def post(listing_id):
     """Post a comment, a question, or an answer (with `parent_id`)."""
     listing = get_visible_listing(listing_id)
     body = request.form.get("body", "")
-    parent_id = request.form.get("parent_id", type=int)
+    parent_id = parse_id(request.form.get("parent_id"))
     try:
         comment = post_comment(listing, current_user, body, parent_id=parent_id)
     except CommentError as exc:
@@ -66,7 +67,7 @@ def _too_many(exc):
         429,
         comment={
             "body": request.form.get("body", ""),
-            "parent_id": request.form.get("parent_id", type=int),
+            "parent_id": parse_id(request.form.get("parent_id")),
             "error": message,
         },
     )
@@ -77,11 +78,9 @@ def _too_many(exc):
 def delete(listing_id, comment_id):
     """The author deletes their own comment."""
     try:
-        comment = delete_comment(comment_id, current_user)
+        delete_comment(comment_id, current_user, listing_id=listing_id)
     except CommentError as exc:
         abort(403 if exc.forbidden else 404)
-    if comment.listing_id != listing_id:
-        abort(404)
     flash(_("Your comment was deleted."), "success")
     return redirect(_item_url(listing_id), 303)
 

@@ -22,6 +22,7 @@ def _unread_notifications():
 
 def init_app(app):
     """Bind the extensions and install what every page needs, before any blueprint."""
+    urls.init_app(app)  # first: its `int` converter must be in place before any rule is added
     headers.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -34,7 +35,6 @@ def init_app(app):
     # Files under /static/ need no identity: don't load the user (a query) for each of them.
     security.principal.skip_static = True
     i18n.init_app(app)
-    urls.init_app(app)
     app.jinja_env.globals["ListingStatus"] = ListingStatus
     app.context_processor(_unread_notifications)
     errors.init_app(app)

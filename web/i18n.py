@@ -15,9 +15,12 @@ committed, so `python app.py` needs no build step. After changing a string:
     flask --app app translate check     # what tests/i18n checks: nothing missing, fuzzy or stale
 """
 
+import datetime as _dt
 import functools
 import os
+import unicodedata
 from decimal import Decimal
+from urllib.parse import unquote, urlsplit
 
 import click
 from babel import Locale
@@ -56,10 +59,30 @@ def select_locale():
 
 
 def safe_next(target):
-    """A path on this site to go back to, or None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A path on this site to go back to (`/pristroy/?q=coat`), or None.
+
+    Browsers drop tabs and line breaks from an address and read a backslash as a
+    slash, so `/\t/evil.com` or `/\\evil.com` would leave the site. Refused: anything
+    but a path; any control, format or space character, or backslash; and a path
+    that starts like `//host` once percent-decoded and NFKC-normalised
+    (`/%2F%2Fevil.com`, a full-width `／／evil.com`).
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(_invisible_in_url(char) for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    decoded = "".join(c for c in unicodedata.normalize("NFKC", unquote(target)) if not _invisible_in_url(c))
+    if decoded[:2] in ("//", "/\\"):
         return None
     return target
+
+
+def _invisible_in_url(char):
+    # Control, format, private-use and unassigned (C*), and every space or separator (Z*).
+    return unicodedata.category(char)[0] in "CZ"
 
 
 @bp.post("/language")
@@ -136,6 +159,23 @@ def month(value):
 def datetime(value):
     """A timestamp for the current locale (medium length), or nothing."""
     return format_datetime(value, "medium") if value else ""
+
+
+def isotime(value):
+    """A timestamp for machines (`<time datetime>`, Atom): `2026-12-01T21:47:57Z`, to the second, in UTC.
+
+    Stored times are naive UTC (`models.users.utcnow`); an aware one is converted.
+    No microseconds: HTML's `datetime` attribute allows at most three decimals.
+    """
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    if not isinstance(value, _dt.datetime):
+        return value.isoformat()  # a date
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _languages_context():
@@ -297,6 +337,7 @@ def init_app(app):
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["datetime"] = datetime
     app.jinja_env.filters["month"] = month
+    app.jinja_env.filters["isotime"] = isotime
     app.after_request(_vary)
     register_commands(app)
 

@@ -1,6 +1,33 @@
-"""Addresses the templates and mails build: photos, item pages, the public site's URLs."""
+"""Addresses the templates and mails build: photos, item pages, the public site's URLs; ids in them.
+
+Every id the app stores is a 64-bit signed integer on both databases. An id past
+that (`/pristroy/99999999999999999999999`) names nothing, so it is a 404 in the
+URL converter (`IdConverter`, the app's `int`) and `None` from `parse_id` for
+query and form values, before SQLite (OverflowError) or PostgreSQL ("out of
+range") would see it.
+"""
 
 from flask import current_app, request, url_for
+from werkzeug.routing import IntegerConverter
+
+# The largest value of a BIGINT / SQLite INTEGER: the end of every id column.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids: digits only, at most MAX_ID; anything larger does not match (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(value):
+    """An id from a query or form value (`"42"`), or None for anything that can't be a stored id."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def photo_url(photo, thumb=False):
@@ -32,5 +59,7 @@ def absolute_url(path):
 
 
 def init_app(app):
+    """Make `IdConverter` the app's `int` (before any blueprint adds a rule) and add the URL helpers."""
+    app.url_map.converters["int"] = IdConverter
     for helper in (photo_url, listing_url, canonical_url, absolute_url):
         app.add_template_global(helper)

@@ -144,3 +144,83 @@ def test_no_comments_on_listings_that_are_not_public(client, login_as, make_user
     response = client.post(f"/pristroy/{hidden.id}/comments", data={"body": "hi", "csrf_token": get_csrf(client, "/")})
     assert response.status_code == 404
     assert Comment.select().count() == 0
+
+
+def test_a_comment_is_deleted_only_under_its_own_listing(client, login_as, make_user, make_listing, listing):
+    other = make_listing(make_user(username="petr"), status=S.APPROVED, admin=make_user(username="admin2", admin=True))
+    author = make_user(username="author")
+    login_as(author)
+    _post(client, listing, "Stays where it is")
+    comment = Comment.get()
+    token = get_csrf(client, f"/pristroy/{other.id}")
+    # The address names another listing: not found there, and nothing is deleted.
+    assert (
+        client.post(f"/pristroy/{other.id}/comments/{comment.id}/delete", data={"csrf_token": token}).status_code == 404
+    )
+    assert Comment.get_by_id(comment.id).deleted_at is None
+    assert "Stays where it is" in text_of(client.get(f"/pristroy/{listing.id}"))
+    url = f"/pristroy/{listing.id}/comments/{comment.id}/delete"
+    assert client.post(url, data={"csrf_token": token}).status_code == 303
+    assert Comment.select().count() == 0
+
+
+def test_delete_comment_checks_the_listing_before_it_acts(make_user, make_listing, listing):
+    from models.comments import CommentError, delete_comment, post_comment
+
+    other = make_listing(make_user(username="petr"), status=S.APPROVED, admin=make_user(username="admin2", admin=True))
+    author = make_user(username="author")
+    comment = post_comment(listing, author, "Question")
+    with pytest.raises(CommentError) as info:
+        delete_comment(comment.id, author, listing_id=other.id)
+    assert info.value.not_found
+    assert Comment.select().count() == 1
+    delete_comment(comment.id, author, listing_id=listing.id)
+    assert Comment.select().count() == 0
+
+
+# ---------------------------------------------------------------- the admin's delete: the same rule
+
+
+def _thread(listing, make_user):
+    from models.comments import post_comment
+
+    question = post_comment(listing, make_user(username="asker"), "Spam question")
+    answer = post_comment(listing, listing.owner, "The seller's answer", parent_id=question.id)
+    return question, answer
+
+
+def _admin_token(client):
+    from tests.conftest import csrf_from
+
+    return csrf_from(client.get("/admin/comments/").get_data(as_text=True))
+
+
+def test_admin_delete_keeps_the_answers_under_a_placeholder(client, login_as, make_user, listing):
+    question, answer = _thread(listing, make_user)
+    login_as(make_user(username="moderator", admin=True))
+    page = client.get("/admin/comments/").get_data(as_text=True)
+    assert 'action="/admin/comments/delete/"' in page
+    response = client.post("/admin/comments/delete/", data={"csrf_token": _admin_token(client), "id": question.id})
+    assert response.status_code == 302
+    kept = Comment.get_by_id(question.id)
+    assert kept.is_deleted and kept.body == ""
+    assert Comment.get_by_id(answer.id).body == "The seller's answer"
+    text = text_of(client.get(f"/pristroy/{listing.id}"))
+    assert "Spam question" not in text and "Comment deleted" in text and "The seller's answer" in text
+    # The last answer takes the placeholder with it, as on the page.
+    client.post("/admin/comments/delete/", data={"csrf_token": _admin_token(client), "id": answer.id})
+    assert Comment.select().count() == 0
+
+
+def test_admin_bulk_delete_goes_through_the_same_rule(client, login_as, make_user, listing):
+    question, answer = _thread(listing, make_user)
+    lone = Comment.create(listing=listing.id, author=question.author_id, body="Lone spam")
+    login_as(make_user(username="moderator", admin=True))
+    data = {"csrf_token": _admin_token(client), "action": "delete", "rowid": [str(question.id), str(lone.id)]}
+    response = client.post("/admin/comments/action/", data=data)
+    assert response.status_code == 302
+    assert Comment.get_or_none(Comment.id == lone.id) is None
+    assert Comment.get_by_id(question.id).is_deleted
+    assert Comment.get_by_id(answer.id).deleted_at is None
+    page = client.get("/admin/comments/").get_data(as_text=True)
+    assert "2 records were successfully deleted." in page
