@@ -26,10 +26,13 @@ def create_app(config=None):
 
     from models.db import db, open_database
 
-    app.config["DATABASE"] = open_database(app.config["DATABASE_URL"])
-    # No route is excluded from FlaskDB's connect/close: even a static file request
-    # loads the user (Flask-Principal's identity), and a connection opened outside
-    # FlaskDB's hooks would never go back to the pool.
+    app.config["DATABASE"] = open_database(
+        app.config["DATABASE_URL"],
+        connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT"],
+        statement_timeout=app.config["DATABASE_STATEMENT_TIMEOUT"],
+    )
+    # Static endpoints open no connection (AppDB.connect_db); anything a query opens
+    # outside the hooks still goes back to the pool at teardown (AppDB.close_db).
     db.init_app(app)
 
     import admin_views

@@ -19,15 +19,27 @@ SQLITE_PRAGMAS = {
 }
 
 
+def _is_static(endpoint):
+    """The app's `static` endpoint and any blueprint's (`admin.static`)."""
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
+
+
 class AppDB(FlaskDB):
-    """FlaskDB that tolerates a connection already opened by a CLI command or test."""
+    """FlaskDB that tolerates a connection already opened by a CLI command or test,
+    and opens none for static files (they are served while the database is down)."""
 
     def connect_db(self):
         from flask import request
 
-        if self._excluded_routes and request.endpoint in self._excluded_routes:
+        if _is_static(request.endpoint) or (self._excluded_routes and request.endpoint in self._excluded_routes):
             return
         self.database.connect(reuse_if_open=True)
+
+    def close_db(self, exc):
+        # Always: a connection opened by a query outside the hooks (an error page for a
+        # missing static file asks for the user) must go back to the pool too.
+        if not self.database.is_closed():
+            self.database.close()
 
 
 db = AppDB()
@@ -38,12 +50,16 @@ BaseModel = db.Model
 POOL_OPTIONS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
 
 
-def open_database(url):
+def open_database(url, connect_timeout=None, statement_timeout=None):
     """Open a peewee database from a `playhouse.db_url` address, with a connection pool.
 
     FlaskDB connects and closes once per request; with a pool, "close" hands the
     connection back instead of tearing it down, so a request pays neither a new
     PostgreSQL connection nor SQLite's pragmas again.
+
+    On PostgreSQL `connect_timeout` and `statement_timeout` (seconds) bound how long
+    a request waits for a frozen or overloaded server: it ends in seconds with the
+    "temporarily unavailable" page instead of hanging a worker.
     """
     scheme, sep, rest = url.partition("://")
     if sep and "+pool" not in scheme and scheme in ("sqlite", "postgres", "postgresql"):
@@ -51,7 +67,20 @@ def open_database(url):
     if url.startswith("sqlite"):
         # A pooled connection may serve another thread later (one thread at a time).
         return connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL_OPTIONS)
-    return connect(url, **POOL_OPTIONS)
+    return connect(url, **POOL_OPTIONS, **_postgres_timeouts(url, connect_timeout, statement_timeout))
+
+
+def _postgres_timeouts(url, connect_timeout, statement_timeout):
+    """psycopg2 arguments for the timeouts, keeping `options` the address already has."""
+    from playhouse.db_url import parse
+
+    params = {}
+    if connect_timeout:
+        params["connect_timeout"] = max(1, round(connect_timeout))
+    if statement_timeout:
+        options = parse(url).get("options", "")
+        params["options"] = f"{options} -c statement_timeout={int(statement_timeout * 1000)}".strip()
+    return params
 
 
 def close_all():

@@ -27,3 +27,24 @@ def test_login_attempts_are_limited_per_account_and_address(app, client, make_us
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )
     assert response.status_code == 302
+
+
+def test_only_failed_logins_count(app, make_user):
+    make_user(username="carol")
+    # Many more good logins than the limit (3 a minute here): nobody is refused for logging in.
+    for _ in range(11):
+        assert login(app.test_client(), "carol", "secret123").status_code == 302
+    # Failures count: the fourth attempt after three failures is refused, good password or not.
+    codes = [login(app.test_client(), "carol", "wrong").status_code for _ in range(11)]
+    assert codes == [200] * 3 + [429] * 8
+    assert login(app.test_client(), "carol", "secret123").status_code == 429
+
+
+def test_good_logins_between_failures_do_not_use_up_the_limit(app, make_user):
+    make_user(username="carol")
+    for _ in range(2):
+        assert login(app.test_client(), "carol", "wrong").status_code == 200
+    for _ in range(5):
+        assert login(app.test_client(), "carol", "secret123").status_code == 302
+    assert login(app.test_client(), "carol", "wrong").status_code == 200
+    assert login(app.test_client(), "carol", "wrong").status_code == 429

@@ -88,6 +88,20 @@ SETTINGS = [
     Setting(
         "PUBLIC_URL", "http://127.0.0.1:5000", env=True, doc="the site's address, in mails, feeds and canonical links"
     ),
+    Setting(
+        "DATABASE_CONNECT_TIMEOUT",
+        5.0,
+        float,
+        env=True,
+        doc="seconds to wait for PostgreSQL to accept a connection before the 503 page",
+    ),
+    Setting(
+        "DATABASE_STATEMENT_TIMEOUT",
+        10.0,
+        float,
+        env=True,
+        doc="seconds one PostgreSQL statement may run (`statement_timeout`) before the 503 page",
+    ),
     Setting("REDIS_URL", None, env=True, doc="rate-limit storage shared by several workers (else in memory)"),
     Setting(
         "CURRENCY", "RUB", env=True, doc="ISO 4217 code of the store's prices, formatted for each language by Babel"
@@ -135,6 +149,18 @@ SETTINGS = [
         doc="Flask-Limiter's storage: REDIS_URL when set",
     ),
     Setting("RATELIMIT_HEADERS_ENABLED", False, same),
+    Setting(
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+        True,
+        same,
+        doc="Redis down: count in this worker's memory (a warning is logged) rather than fail requests",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_OPTIONS",
+        lambda c: {"socket_connect_timeout": 1, "socket_timeout": 1} if c["REDIS_URL"] else {},
+        same,
+        doc="a frozen Redis costs a request a second, not a hung worker",
+    ),
     Setting("SECURITY_PASSWORD_HASH", "argon2"),
     Setting("SECURITY_PASSWORD_SINGLE_HASH", True, same, doc="plain argon2: rotating SECRET_KEY locks nobody out"),
     Setting(

@@ -5,11 +5,26 @@ Views let a `models.errors.DomainError` they don't show on a form propagate;
 `/api/`, as JSON.
 """
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+import logging
+
+import peewee
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from models.errors import DomainError
+
+log = logging.getLogger("flea_market")
+
+# What a database that is down, unreachable or too slow raises: peewee wraps the
+# driver's errors, but a few (a pool's connect) may come through as the driver's own.
+DATABASE_DOWN = [peewee.OperationalError, peewee.InterfaceError]
+try:
+    import psycopg2
+
+    DATABASE_DOWN += [psycopg2.OperationalError, psycopg2.InterfaceError]
+except ImportError:  # SQLite-only installs
+    pass
 
 
 def error_page(code, title, message):
@@ -43,8 +58,28 @@ def _form_page(req):
     return page(req.view_args or {})
 
 
+def database_unavailable(exc):
+    """503 "temporarily unavailable", rendered without a single query.
+
+    The user is not loaded (it would need the database): for the rest of this
+    request the visitor is anonymous, so the language, the templates' context and
+    the headers need nothing from the database. The session is left as it is.
+    """
+    log.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+    g._login_user = current_app.login_manager.anonymous_user()
+    code, title = 503, _("Temporarily unavailable")
+    message = _("The site is temporarily unavailable. Please try again in a minute.")
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": {"code": code, "message": message}})
+    else:
+        response = render_template("unavailable.html", code=code, title=title, message=message)
+    return response, code, {"Retry-After": "60"}
+
+
 def init_app(app):
     app.register_error_handler(DomainError, domain_error)
+    for exc_class in DATABASE_DOWN:
+        app.register_error_handler(exc_class, database_unavailable)
 
     @app.errorhandler(400)
     def _bad_request(e):
