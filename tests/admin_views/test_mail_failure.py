@@ -1,25 +1,16 @@
 """A mail server that is down never undoes a moderation: the mail stays pending and is retried."""
 
-import socket
-import socketserver
-import threading
-
 import pytest
 
 from models import Listing, ListingStatus, Notification, OutgoingMail
+from tests.fake_smtp import FakeSMTPServer, free_port
 
 from .conftest import submit_row
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_port():
-    return _free_port()  # nothing listens there until a test starts the server below
+    return free_port()  # nothing listens there until a test starts the server below
 
 
 @pytest.fixture
@@ -31,35 +22,6 @@ def app_config(app_config, smtp_port):
         "MAIL_PORT": smtp_port,
         "MAIL_TIMEOUT": 5,
     }
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP to accept a message."""
-
-    def handle(self):
-        self.wfile.write(b"220 test ESMTP\r\n")
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            verb = line.strip().split(b" ")[0].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self.wfile.write(b"250 test\r\n")
-            elif verb == b"DATA":
-                self.wfile.write(b"354 go on\r\n")
-                data = b""
-                while not data.endswith(b"\r\n.\r\n"):
-                    chunk = self.rfile.readline()
-                    if not chunk:
-                        return
-                    data += chunk
-                self.server.messages.append(data.decode("utf-8", "replace"))
-                self.wfile.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
 
 
 def test_failing_mail_server_leaves_moderation_done_and_mail_pending(
@@ -90,16 +52,11 @@ def test_failing_mail_server_leaves_moderation_done_and_mail_pending(
     OutgoingMail.update(next_attempt_at=mail.created_at).execute()  # the backoff is over
 
     # The server is back: the pending mail goes out.
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", smtp_port), _SMTPHandler)
-    server.messages = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = FakeSMTPServer(smtp_port).start()
     try:
         result = runner.invoke(args=["send-mail"])
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+        server.stop()
     assert result.exit_code == 0, result.output
     assert "Sent 1" in result.output
     assert OutgoingMail.get_by_id(mail.id).sent_at is not None

@@ -3,7 +3,6 @@
 import os
 import signal
 import socket
-import socketserver
 import subprocess
 import sys
 import threading
@@ -19,19 +18,14 @@ from models.db import database
 from models.jobs import get_huey, start_in_process_worker
 from models.outbox import MAX_MAIL_ATTEMPTS, drain, queue_mail
 from models.users import utcnow
+from tests.fake_smtp import FakeSMTPServer, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_port():
-    return _free_port()  # nothing listens there until a test starts a server
+    return free_port()  # nothing listens there until a test starts a server
 
 
 @pytest.fixture
@@ -45,58 +39,19 @@ def app_config(app_config, smtp_port):
     }
 
 
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP to accept messages, a little slowly so that senders overlap."""
-
-    def handle(self):
-        self.wfile.write(b"220 test ESMTP\r\n")
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            verb = line.strip().split(b" ")[0].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self.wfile.write(b"250 test\r\n")
-            elif verb == b"DATA":
-                self.wfile.write(b"354 go on\r\n")
-                data = b""
-                while not data.endswith(b"\r\n.\r\n"):
-                    chunk = self.rfile.readline()
-                    if not chunk:
-                        return
-                    data += chunk
-                time.sleep(self.server.delay)
-                with self.server.lock:
-                    self.server.messages.append(data.decode("utf-8", "replace"))
-                self.wfile.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 @pytest.fixture
 def smtp_server(smtp_port):
     """Start the fake SMTP server on `smtp_port`; returns the list of messages it accepted."""
     servers = []
 
     def _start(delay=0.0):
-        server = _Server(("127.0.0.1", smtp_port), _SMTPHandler)
-        server.messages, server.lock, server.delay = [], threading.Lock(), delay
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = FakeSMTPServer(smtp_port, delay=delay).start()
         servers.append(server)
         return server.messages
 
     yield _start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.fixture
