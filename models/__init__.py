@@ -36,9 +36,36 @@ ALL_MODELS = [
 ]
 
 
+def add_missing_columns():
+    """Add the columns a model has and its existing table lacks (a database of an earlier release).
+
+    Runs before the indexes are created, since an index may name a new column.
+    Only additions, each with the field's default for rows already there; the
+    versioned migrations of `db upgrade` are to take this over.
+    """
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    real = db.database.obj
+    tables = set(real.get_tables())
+    migrator = SchemaMigrator.from_database(real)
+    operations = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        if table not in tables:
+            continue
+        present = {column.name for column in real.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in present:
+                operations.append(migrator.add_column(table, field.column_name, field))
+    if operations:
+        migrate(*operations)
+    return len(operations)
+
+
 def create_tables():
-    """Create missing tables and indexes; safe to run again."""
+    """Create missing tables, columns and indexes; safe to run again."""
     with db.database.atomic():
+        add_missing_columns()
         db.database.create_tables(ALL_MODELS, safe=True)
         create_queue_rank()
         create_search_index()
