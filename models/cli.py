@@ -16,9 +16,13 @@ def _connect():
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create missing tables and indexes (safe to run again)."""
+    """Create missing tables, columns and indexes, and the `admin` role (safe to run again)."""
+    from .users import Role
+
     _connect()
     create_tables()
+    # So that `flask --app app roles add EMAIL admin` works on a new install.
+    Role.get_or_create(name="admin", defaults={"description": "Store administrator"})
     click.echo("Database ready.")
 
 

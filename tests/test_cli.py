@@ -3,7 +3,7 @@
 import pytest
 from flask_security.utils import verify_password
 
-from models import Listing, ListingStatus, ModerationEvent, Order, OrderLine, OrderStatus, User
+from models import Listing, ListingStatus, ModerationEvent, Order, OrderLine, OrderStatus, Role, User
 
 
 @pytest.fixture
@@ -15,6 +15,16 @@ def test_init_db_is_safe_to_run_again(runner):
     for _ in range(2):
         result = runner.invoke(args=["init-db"])
         assert result.exit_code == 0, result.output
+    assert Role.select().where(Role.name == "admin").count() == 1
+
+
+def test_a_new_install_can_make_its_first_admin(runner, make_user):
+    """init-db, then Flask-Security's own `roles add`: the role exists, so it works."""
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    owner = make_user("owner", email="owner@example.com")
+    result = runner.invoke(args=["roles", "add", "owner@example.com", "admin"])
+    assert result.exit_code == 0, result.output
+    assert User.get_by_id(owner.id).has_role("admin")
 
 
 def test_demo_data_matches_the_contract_and_is_idempotent(app, runner):
