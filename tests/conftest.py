@@ -102,10 +102,21 @@ def app_config(db_kind, tmp_path, request):
     }
 
 
+def prepare_database(app_config):
+    """Connect and give the test empty tables: a fresh SQLite file, or the session's PostgreSQL schema emptied."""
+    from models import create_tables, db
+
+    db.database.connect(reuse_if_open=True)
+    if app_config["TEST_PG_SCHEMA"]:
+        _reset_postgres(db.database, app_config["TEST_PG_SCHEMA"])
+    else:
+        create_tables()
+
+
 @pytest.fixture
 def app(app_config):
     from app import create_app
-    from models import create_tables, db
+    from models import db
     from web.extensions import limiter
 
     flask_app = create_app(app_config)
@@ -115,11 +126,7 @@ def app(app_config):
         with flask_app.app_context():
             limiter.reset()
     with flask_app.app_context():
-        db.database.connect(reuse_if_open=True)
-        if app_config["TEST_PG_SCHEMA"]:
-            _reset_postgres(db.database, app_config["TEST_PG_SCHEMA"])
-        else:
-            create_tables()
+        prepare_database(app_config)
         yield flask_app
         if not db.database.is_closed():
             db.database.close()
@@ -155,6 +162,28 @@ def csrf_from(html):
     match = CSRF_RE.search(html)
     assert match, "no CSRF token on the page"
     return match.group(1) or match.group(2)
+
+
+def hidden_value(page, name):
+    """The value of a page's (first) input called `name`, or None."""
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page)
+    return match.group(1) if match else None
+
+
+def listing_form_fields(page, **overrides):
+    """What a seller types into the listing form of `page` (plus its CSRF and form tokens)."""
+    fields = {
+        "csrf_token": csrf_from(page),
+        "name": "Wool coat, size M",
+        "description": "Worn twice. Telegram @alice",
+        "price": "700",
+        "quantity": "1",
+    }
+    form_token = hidden_value(page, "form_token")
+    if form_token:
+        fields["form_token"] = form_token
+    fields.update(overrides)
+    return fields
 
 
 def get_csrf(client, url="/login"):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import TEST_POSTGRES_URL, csrf_from, login
+from tests.conftest import TEST_POSTGRES_URL, csrf_from, login, prepare_database
 
 MESSAGE = "temporarily unavailable. Please try again in a minute."
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
@@ -218,7 +218,7 @@ def _login_works(app, make_user_name):
 def redis_app(app_config):
     """An app with the limiter on and `REDIS_URL` set by the test (before the app is built)."""
     from app import create_app
-    from models import create_tables, db
+    from models import db
     from models.db import close_all
 
     built = []
@@ -226,13 +226,7 @@ def redis_app(app_config):
     def _build(redis_url):
         flask_app = create_app({**app_config, "RATELIMIT_ENABLED": True, "REDIS_URL": redis_url})
         with flask_app.app_context():
-            db.database.connect(reuse_if_open=True)
-            if app_config["TEST_PG_SCHEMA"]:
-                from tests.conftest import _reset_postgres
-
-                _reset_postgres(db.database, app_config["TEST_PG_SCHEMA"])
-            else:
-                create_tables()
+            prepare_database(app_config)
             _make_user("erin")
             db.database.close()
         built.append(flask_app)

@@ -14,7 +14,7 @@ from models import Listing, Photo, lifecycle
 from models.listing_input import ListingData
 from models.photos import purge_staged, stage_photo, staged_dir
 from models.submissions import DuplicateSubmission, FormSubmission
-from tests.conftest import csrf_from, image_bytes
+from tests.conftest import csrf_from, hidden_value, image_bytes, listing_form_fields
 
 STORAGE_MESSAGE = "Photos can&#39;t be stored right now. Try again later, or save without a photo."
 
@@ -23,23 +23,8 @@ def html(response):
     return response.get_data(as_text=True)
 
 
-def hidden(page, name):
-    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page)
-    return match.group(1) if match else None
-
-
 def sell_fields(client, **overrides):
-    page = html(client.get("/account/orders/completed"))
-    fields = {
-        "csrf_token": csrf_from(page),
-        "form_token": hidden(page, "form_token"),
-        "name": "Wool coat, size M",
-        "description": "Worn twice. Telegram @alice",
-        "price": "700",
-        "quantity": "1",
-    }
-    fields.update(overrides)
-    return fields
+    return listing_form_fields(html(client.get("/account/orders/completed")), **overrides)
 
 
 def post_sell(client, line, fields):
@@ -67,7 +52,7 @@ def test_photo_survives_a_refused_price_and_is_used_next_time(app, client, login
     page = html(response)
     assert "Your photo is kept: coat.jpg" in page
     assert 'value="Wool coat, size M"' in page  # what was typed is kept too
-    token = hidden(page, "staged_photo")
+    token = hidden_value(page, "staged_photo")
     assert token and len(staged_files(app)) == 3
     # The preview is the uploader's only.
     preview = client.get(f"/account/kept-photo/{token}")
@@ -92,13 +77,13 @@ def test_photo_kept_when_the_domain_refuses(app, client, login_as, alice, make_c
     response = post_sell(client, line, sell_fields(client, quantity="5", photo=photo()))
     assert response.status_code == 422
     page = html(response)
-    assert "Your photo is kept: me.jpg" in page and hidden(page, "staged_photo")
+    assert "Your photo is kept: me.jpg" in page and hidden_value(page, "staged_photo")
 
 
 def test_a_newly_chosen_photo_replaces_the_kept_one(app, client, login_as, alice, make_completed_line):
     line = make_completed_line(alice, quantity=3)
     login_as(alice)
-    token = hidden(html(post_sell(client, line, sell_fields(client, price="abc", photo=photo()))), "staged_photo")
+    token = hidden_value(html(post_sell(client, line, sell_fields(client, price="abc", photo=photo()))), "staged_photo")
     response = post_sell(client, line, sell_fields(client, staged_photo=token, photo=photo(size=(300, 200))))
     assert response.status_code == 302
     assert Photo.get_by_id(Listing.get().photo_id).width == 300
@@ -108,7 +93,7 @@ def test_a_newly_chosen_photo_replaces_the_kept_one(app, client, login_as, alice
 def test_a_refused_new_photo_leaves_the_kept_one_kept(app, client, login_as, alice, make_completed_line):
     line = make_completed_line(alice, quantity=3)
     login_as(alice)
-    token = hidden(
+    token = hidden_value(
         html(post_sell(client, line, sell_fields(client, price="abc", photo=photo(name="coat.jpg")))), "staged_photo"
     )
     bad = (io.BytesIO(b"not an image at all"), "other.jpg")
@@ -116,7 +101,7 @@ def test_a_refused_new_photo_leaves_the_kept_one_kept(app, client, login_as, ali
     assert response.status_code == 422
     page = html(response)
     assert "This file is not a JPEG, PNG, WebP or GIF image." in page
-    assert "Your photo is kept: coat.jpg" in page and hidden(page, "staged_photo") == token
+    assert "Your photo is kept: coat.jpg" in page and hidden_value(page, "staged_photo") == token
 
 
 @pytest.mark.parametrize("whose", ["other user", "forged", "expired", "path"])
@@ -127,7 +112,7 @@ def test_a_token_that_is_not_yours_or_no_longer_valid_is_refused_with_a_message(
     if whose == "other user":
         login_as(bob)
         bob_line = make_completed_line(bob)
-        token = hidden(
+        token = hidden_value(
             html(post_sell(client, bob_line, sell_fields(client, price="abc", photo=photo()))), "staged_photo"
         )
         assert token
@@ -137,7 +122,9 @@ def test_a_token_that_is_not_yours_or_no_longer_valid_is_refused_with_a_message(
         token = "../../secret_key"
     login_as(alice)
     if whose == "expired":
-        token = hidden(html(post_sell(client, line, sell_fields(client, price="abc", photo=photo()))), "staged_photo")
+        token = hidden_value(
+            html(post_sell(client, line, sell_fields(client, price="abc", photo=photo()))), "staged_photo"
+        )
         old = time.time() - 2 * 86400
         for name in staged_files(app):
             os.utime(os.path.join(app.config["UPLOAD_DIR"], ".staged", name), (old, old))
@@ -170,7 +157,7 @@ def test_edit_form_keeps_a_photo_too(app, client, login_as, alice, make_listing)
     assert response.status_code == 422
     page = html(response)
     assert "Your photo is kept: new.jpg" in page
-    fields.update(name="Blue jacket", photo=None, staged_photo=hidden(page, "staged_photo"))
+    fields.update(name="Blue jacket", photo=None, staged_photo=hidden_value(page, "staged_photo"))
     del fields["photo"]
     response = client.post(url, data=fields, content_type="multipart/form-data")
     assert response.status_code == 302

@@ -7,7 +7,7 @@ import pytest
 
 from models import Listing, ListingStatus, Notification, OrderStatus, lifecycle
 from models.listing_input import ListingData
-from tests.conftest import csrf_from, image_bytes
+from tests.conftest import csrf_from, image_bytes, listing_form_fields
 
 S = ListingStatus
 
@@ -17,15 +17,7 @@ def html(response):
 
 
 def sell_form(client, line, **overrides):
-    page = html(client.get("/account/orders/completed"))
-    fields = {
-        "csrf_token": csrf_from(page),
-        "name": "Wool coat, size M",
-        "description": "Worn twice. Telegram @alice",
-        "price": "700",
-        "quantity": "1",
-    }
-    fields.update(overrides)
+    fields = listing_form_fields(html(client.get("/account/orders/completed")), **overrides)
     return client.post(f"/account/orders/lines/{line.id}/sell", data=fields, content_type="multipart/form-data")
 
 

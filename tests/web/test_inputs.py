@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from models import ListingStatus
-from tests.conftest import csrf_from, get_csrf
+from tests.conftest import csrf_from, get_csrf, listing_form_fields
 from web.i18n import safe_next
 from web.urls import MAX_ID, parse_id
 
@@ -242,18 +242,6 @@ def _field_error(page, field_id):
     return match and match.group(1).strip()
 
 
-def _listing_fields(page, **overrides):
-    fields = {
-        "csrf_token": csrf_from(page),
-        "name": "Wool coat, size M",
-        "description": "Worn twice. Telegram @alice",
-        "price": "700",
-        "quantity": "1",
-    }
-    fields.update(overrides)
-    return fields
-
-
 @pytest.mark.parametrize("blank", BLANKS.values(), ids=BLANKS.keys())
 def test_sell_form_refuses_an_invisible_name_and_description(client, login_as, alice, make_completed_line, blank):
     from models import Listing
@@ -263,7 +251,9 @@ def test_sell_form_refuses_an_invisible_name_and_description(client, login_as, a
     url = f"/account/orders/lines/{line.id}/sell"
     for field, message in (("name", "Enter a name."), ("description", "Describe the item")):
         page = client.get("/account/orders/completed").get_data(as_text=True)
-        response = client.post(url, data=_listing_fields(page, **{field: blank}), content_type="multipart/form-data")
+        response = client.post(
+            url, data=listing_form_fields(page, **{field: blank}), content_type="multipart/form-data"
+        )
         assert response.status_code == 422
         page = response.get_data(as_text=True)
         assert message in (_field_error(page, f"sell-{line.id}-{field}") or "")
@@ -279,7 +269,7 @@ def test_edit_form_refuses_an_invisible_name(client, login_as, alice, make_listi
     listing = make_listing(alice)
     login_as(alice)
     page = client.get("/account/pristroy/").get_data(as_text=True)
-    fields = _listing_fields(page, name=blank, version=str(listing.version))
+    fields = listing_form_fields(page, name=blank, version=str(listing.version))
     response = client.post(f"/account/pristroy/{listing.id}/edit", data=fields, content_type="multipart/form-data")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
