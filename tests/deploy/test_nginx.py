@@ -492,3 +492,12 @@ def test_the_login_limit_counts_the_real_client_not_a_forwarded_for_it_sends(sit
     # the app sees the address nginx forwards, not nginx's own.
     assert Browser(site).login(identity, "wrong").status == 200
     assert attacker.login(identity, "wrong").status == 429
+
+
+def test_a_request_over_the_apps_size_limit_is_refused_by_nginx(site):
+    with socket.create_connection(("127.0.0.1", site.port), timeout=5) as conn:
+        head = "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        conn.sendall(f"{head}Content-Length: {12 * 1024 * 1024 + 1}\r\n\r\n".encode())
+        answer = conn.recv(4096).decode(errors="replace")
+    # Before a byte of the body is read, and without a worker: nginx's own page.
+    assert answer.startswith("HTTP/1.1 413") and "<center>nginx</center>" in answer
