@@ -1,5 +1,7 @@
 """PHOTOS_ACCEL_PREFIX: the app still decides who sees a photo; nginx only carries the file."""
 
+import os
+
 import pytest
 
 from models import ListingStatus
@@ -49,11 +51,24 @@ def test_a_photo_on_moderation_goes_to_its_owner_and_admins_only(client, login_a
 
 
 def test_a_missing_file_is_a_404_from_the_app(client, alice, admin, photo_of, app):
-    import os
-
     from models.photos import file_path
 
     photo = photo_of(alice, ListingStatus.APPROVED, admin)
     os.unlink(file_path(photo))
     response = client.get(f"/media/{photo.filename}")
     assert response.status_code == 404 and "X-Accel-Redirect" not in response.headers
+
+
+def test_stored_photos_get_the_mode_the_umask_gives_so_nginx_can_read_them(app, jpeg_bytes):
+    """mkstemp alone makes 0600 files, which nginx (another user, in the app's group) can't send."""
+    import stat
+
+    from models import photos
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert photos.FILE_MODE == 0o666 & ~umask
+    stem = photos.write_files(photos.process_image(jpeg_bytes, "coat.jpg"))
+    for name in (f"{stem}.jpg", f"{stem}.thumb.jpg"):
+        mode = stat.S_IMODE(os.stat(os.path.join(app.config["UPLOAD_DIR"], name)).st_mode)
+        assert mode == photos.FILE_MODE and mode & stat.S_IRGRP
