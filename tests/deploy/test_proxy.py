@@ -21,8 +21,6 @@ def make_app(app_config):
     from tests.conftest import FreshContextClient, prepare_database
     from web.extensions import limiter
 
-    made = []
-
     def _make(trusted):
         flask_app = create_app(_config(app_config, trusted))
         flask_app.test_client_class = FreshContextClient
@@ -34,7 +32,6 @@ def make_app(app_config):
         with flask_app.app_context():
             prepare_database(app_config)
             limiter.reset()
-        made.append(flask_app)
         return flask_app
 
     yield _make
