@@ -185,7 +185,8 @@ def claim_batch(limit=CLAIM_BATCH):
 
 def retry_delay(attempts):
     """How long to wait after the `attempts`-th failed attempt."""
-    return min(RETRY_MAX, RETRY_BASE * (2 ** max(attempts - 1, 0)))
+    # The exponent is capped: 2**99 minutes would not fit a timedelta.
+    return min(RETRY_MAX, RETRY_BASE * (2 ** min(max(attempts - 1, 0), 16)))
 
 
 def _delivered(event):
