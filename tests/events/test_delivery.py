@@ -7,7 +7,6 @@ from datetime import timedelta
 from models import WebhookEvent, db
 from models import webhooks as webhooks_module
 from models.jobs import get_huey, start_in_process_worker
-from models.users import utcnow
 from models.webhooks import MAX_WEBHOOK_ATTEMPTS, deliver_due
 
 from .flows import sell_it
