@@ -22,6 +22,7 @@ by `run-jobs --retry-failed`) and the next one goes.
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
@@ -256,7 +257,7 @@ def post(event, url, secret, timeout):
         if isinstance(exc.reason, TimeoutError):
             raise DeliveryError(f"no answer within {timeout:g} s") from None
         raise DeliveryError(f"could not connect: {exc.reason}") from None
-    except (OSError, ValueError) as exc:  # a dropped connection, a malformed answer or URL
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # a dropped connection, a bad answer or URL
         raise DeliveryError(f"{exc.__class__.__name__}: {exc}") from None
     if not 200 <= status < 300:
         raise DeliveryError(f"HTTP {status}")
