@@ -77,8 +77,12 @@ class Jobs:
 def _make_huey(app):
     url = app.config["REDIS_URL"]
     if url:
+        from redis import ConnectionPool
+
         # Short socket timeouts: a nudge from a request must not hang on an unreachable Redis.
-        return RedisHuey(HUEY_NAME, url=url, results=False, socket_connect_timeout=2, socket_timeout=5)
+        # (Huey takes either an address or a pool; the timeouts need the pool.)
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        return RedisHuey(HUEY_NAME, connection_pool=pool, results=False)
     filename = os.path.join(app.instance_path, "huey.db")
     return SqliteHuey(HUEY_NAME, filename=filename, results=False, timeout=5)
 
