@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from models import WebhookEvent, db
 from models import webhooks as webhooks_module
-from models.jobs import get_huey, start_in_process_worker
+from models.jobs import get_huey, jobs_for, start_in_process_worker
 from models.webhooks import MAX_WEBHOOK_ATTEMPTS, deliver_due
 
 from .flows import sell_it
@@ -237,3 +237,20 @@ def test_the_in_process_worker_delivers_queued_events(app, alice, make_listing, 
     finally:
         consumer.stop(graceful=True)
     assert receiver.delivered_events() == ["listing.put_up"]
+
+
+def test_the_periodic_task_delivers_what_is_due(app, alice, make_listing, receiver):
+    receiver.start()
+    make_listing(alice)
+    jobs = jobs_for(app)
+    # Run every minute by the consumer:
+    assert "deliver_webhooks_due" in [task.name for task in jobs.huey._registry.periodic_tasks]
+    assert jobs.deliver_webhooks_due.call_local() == (1, 0)
+    assert receiver.delivered_events() == ["listing.put_up"]
+
+
+def test_the_store_gets_five_seconds_by_default():
+    from web.config import load
+
+    assert load({}, environ={})["WEBHOOK_TIMEOUT"] == 5
+    assert load({}, environ={"WEBHOOK_TIMEOUT": "2.5"})["WEBHOOK_TIMEOUT"] == 2.5
