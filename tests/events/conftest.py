@@ -19,14 +19,17 @@ class Receiver:
     """The store's side: a real HTTP server that checks each signature and answers as told.
 
     `requests` is every POST that arrived (also those answered with an error or
-    too late); `delivered()` the bodies it answered 2xx to, in arrival order.
+    too late); `delivered()` the bodies it answered 2xx to in time, in arrival
+    order. Each request is recorded before it is answered, so a sender that has
+    its answer finds its request here.
     """
 
     def __init__(self, port, secret=SECRET):
         self.port, self.secret = port, secret
         self.requests = []
         self.answers = []  # statuses for the next requests, then 200
-        self.delay = 0.0  # seconds to sleep before answering
+        self.delay = 0.0  # seconds to sleep before answering (a slow store, still in time)
+        self.hang = 0.0  # seconds to sleep before answering, longer than the sender waits
         self.lock = threading.Lock()
         self._server = None
 
@@ -39,7 +42,7 @@ class Receiver:
                 expected = "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
                 with receiver.lock:
                     status = receiver.answers.pop(0) if receiver.answers else 200
-                    delay = receiver.delay
+                    delay = receiver.hang or receiver.delay
                     entry = {
                         "path": self.path,
                         "headers": dict(self.headers),
@@ -47,7 +50,7 @@ class Receiver:
                         "body": json.loads(body),
                         "signed": hmac.compare_digest(self.headers.get("X-Flea-Signature", ""), expected),
                         "status": status,
-                        "answered": False,
+                        "hung": bool(receiver.hang),
                     }
                     receiver.requests.append(entry)
                 time.sleep(delay)
@@ -56,7 +59,6 @@ class Receiver:
                     self.send_header("Content-Length", "2")
                     self.end_headers()
                     self.wfile.write(b"ok")
-                    entry["answered"] = True
                 except OSError:  # the sender gave up waiting and closed the connection
                     pass
 
@@ -77,7 +79,7 @@ class Receiver:
     def delivered(self):
         """Bodies answered 2xx in time, in the order they arrived."""
         with self.lock:
-            return [r["body"] for r in self.requests if 200 <= r["status"] < 300 and r["answered"]]
+            return [r["body"] for r in self.requests if 200 <= r["status"] < 300 and not r["hung"]]
 
     def delivered_events(self):
         return [body["event"] for body in self.delivered()]

@@ -101,7 +101,7 @@ def test_store_down_for_a_while_gets_everything_afterwards_in_order_once(
 def test_a_store_that_does_not_answer_in_time_is_a_failure_retried(
     client, login_as, alice, admin, make_completed_line, receiver, run_jobs, clock
 ):
-    receiver.delay = 2.0  # longer than WEBHOOK_TIMEOUT
+    receiver.hang = 2.0  # longer than WEBHOOK_TIMEOUT
     receiver.start()
     _listing, slowest = sell_it(client, login_as, alice, admin, make_completed_line(alice))
     assert slowest < 1.0  # the requests never waited for the store
@@ -113,7 +113,7 @@ def test_a_store_that_does_not_answer_in_time_is_a_failure_retried(
     head = WebhookEvent.select().order_by(WebhookEvent.id).first()
     assert head.attempts == 1 and "no answer within 1 s" in head.last_error
 
-    receiver.delay = 0
+    receiver.hang = 0
     clock.advance(minutes=2)
     assert "delivered 3, failed 0." in run_jobs().output
     # The first POST arrived but was never answered in time: it was sent again (the store drops the repeat by id).
