@@ -133,6 +133,9 @@ SETTINGS = [
         env=True,
         doc="behind nginx: the internal location photos are handed to (X-Accel-Redirect) after the access check",
     ),
+    Setting("WEBHOOK_URL", None, env=True, doc="the store's address for listing events (POST); unset: no events"),
+    Setting("WEBHOOK_SECRET", None, env=True, doc="the key of the events' X-Flea-Signature (HMAC-SHA256)"),
+    Setting("WEBHOOK_TIMEOUT", 5.0, float, env=True, doc="seconds to wait for the store to answer an event"),
     Setting("HOST", "127.0.0.1", env=True, doc="the address `python app.py` listens on"),
     Setting("PORT", 5000, int, env=True, doc="the port `python app.py` listens on"),
     # ------------------------------------------------ the app's own
