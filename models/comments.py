@@ -15,7 +15,7 @@ from .errors import FORBIDDEN, INVALID, NOT_FOUND, DomainError
 from .listings import Listing
 from .notifications import NotificationKind, notify
 from .text import TextError, clean_text
-from .users import User, utcnow
+from .users import User, refuse_if_blocked, utcnow
 
 MAX_BODY = 2000
 
@@ -90,6 +90,7 @@ def post_comment(listing, author, body, parent_id=None):
     """Post a comment or an answer on `listing` (loaded with its owner) and notify the owner."""
     body = clean_body(body)
     with write_transaction():
+        refuse_if_blocked(author)
         parent = None
         if parent_id:
             parent = Comment.get_or_none((Comment.id == parent_id) & (Comment.listing == listing.id))
