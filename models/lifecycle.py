@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from .db import after_commit, is_postgres, write_transaction
 from .errors import FORBIDDEN, NOT_FOUND, DomainError
@@ -281,8 +281,6 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
     if move.by == OWNER:
         refuse_if_blocked(actor)
     listing = _load(listing_id, owner=actor if move.by == OWNER else None)
-    if move.target == S.APPROVED and action != "unblock":
-        _refuse_approval_while_blocked(listing)
     if listing.status not in move.sources or (seen_version is not None and listing.version != seen_version):
         raise _explain_refusal(listing, action, seen_version)
     target = move.target or listing.status
@@ -301,12 +299,16 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
         fields.update({k: v for k, v in values.items() if k in fields})
         values["approved_snapshot"] = snapshot(fields)
     values.update(status=target, version=Listing.version + 1, updated_at=utcnow())
-    changed = (
-        Listing.update(values)
-        .where((Listing.id == listing.id) & (Listing.status == listing.status) & (Listing.version == listing.version))
-        .execute()
-    )
+    unchanged = (Listing.id == listing.id) & (Listing.status == listing.status) & (Listing.version == listing.version)
+    # A blocked customer's listing is not approved (unblocking is what brings theirs back);
+    # checked in the same statement, so a block made a moment ago is never missed.
+    guard_block = target == S.APPROVED and action != "unblock"
+    if guard_block:
+        unchanged &= ~fn.EXISTS(User.select(User.id).where((User.id == Listing.owner) & User.blocked_at.is_null(False)))
+    changed = Listing.update(values).where(unchanged).execute()
     if changed != 1:
+        if guard_block:
+            _refuse_approval_while_blocked(listing)
         # Someone else moved it between our read and our write.
         raise _changed_meanwhile()
     _record(listing.id, action, actor, listing.status, target, reason)
