@@ -17,6 +17,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from models import DeclineTemplate
+from models.comments import comment_report_queue, dismiss_comment_reports, hide_comment
 from models.errors import DomainError
 from models.listing_input import MAX_REASON
 from models.reports import QUEUE_ORDERS, act_on_reports, dismiss_reports, report_queue
@@ -60,6 +61,7 @@ class ReportsView(AdminAccessMixin, BaseView):
             "admin/flea/reports.html",
             entries=entries,
             total=total,
+            comment_entries=comment_report_queue(),
             order=order,
             order_labels=ORDER_LABELS,
             page=page,
@@ -107,4 +109,31 @@ class ReportsView(AdminAccessMixin, BaseView):
         else:
             message = _("Declined “%(name)s”.") if action == "decline" else _("Removed “%(name)s”.")
             flash(message % {"name": listing.name}, "success")
+        return self._back()
+
+    @expose("/comments/dismiss", methods=("POST",))
+    def dismiss_comment(self):
+        """Dismiss the reports of a comment (the ones the page showed)."""
+        return self._on_comment(
+            lambda admin, comment_id: dismiss_comment_reports(admin, comment_id, _report_ids()),
+            lambda n: ngettext("Dismissed %(count)s report.", "Dismissed %(count)s reports.", n, count=n),
+        )
+
+    @expose("/comments/hide", methods=("POST",))
+    def hide_reported_comment(self):
+        """Hide the reported comment; its open reports close with it."""
+        return self._on_comment(hide_comment, lambda _n: _("The comment is hidden."))
+
+    def _on_comment(self, act, done_message):
+        form = ReportForm()
+        comment_id = parse_id(request.form.get("comment_id"))
+        if not form.validate_on_submit() or comment_id is None:
+            flash(_("The form has expired. Reload the page and try again."), "error")
+            return self._back()
+        try:
+            result = act(current_user._get_current_object(), comment_id)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(done_message(result if isinstance(result, int) else 1), "success")
         return self._back()

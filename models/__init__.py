@@ -3,7 +3,7 @@
 Re-exports the models and lists them all, in creation order, for `init-db`.
 """
 
-from .comments import Comment
+from .comments import Comment, CommentReport
 from .db import db
 from .decline_templates import DeclineTemplate
 from .listings import Listing, ListingStatus, create_queue_rank
@@ -33,6 +33,7 @@ ALL_MODELS = [
     DeclineTemplate,
     Report,
     FormSubmission,
+    CommentReport,
 ]
 
 
@@ -74,6 +75,7 @@ def create_tables():
 __all__ = [
     "ALL_MODELS",
     "Comment",
+    "CommentReport",
     "DeclineTemplate",
     "FormSubmission",
     "Listing",

@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_security import auth_required, current_user
 
 from models.comments import CommentError, delete_comment, post_comment
+from models.comments import report_comment as report_a_comment
 from models.reports import ReportError, report_listing
 from models.users import CustomerBlocked
 from web.extensions import limiter
@@ -104,3 +105,19 @@ def report(listing_id):
         # It has left the showcase: its page is a 404 for the reporter now.
         return redirect(url_for("showcase.index"), 303)
     return redirect(_item_url(listing.id, "report"), 303)
+
+
+@bp.post("/pristroy/<int:listing_id>/comments/<int:comment_id>/report")
+@auth_required()
+def report_comment(listing_id, comment_id):
+    """Report a comment to the moderators (once per user). A blocked customer gets the 403 page."""
+    get_visible_listing(listing_id)
+    try:
+        report_a_comment(current_user, comment_id, listing_id)
+    except CommentError as exc:
+        if exc.not_found:
+            abort(404)
+        flash(exc.message, "danger")
+    else:
+        flash(_("Thank you. A moderator will look at this comment."), "success")
+    return redirect(_item_url(listing_id, f"comment-{comment_id}"), 303)

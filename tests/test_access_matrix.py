@@ -44,6 +44,7 @@ RULES = {
     "account.kept_photo": OWNER,  # a photo kept from a refused form: its uploader only
     "reviews.post": LOGGED_IN,
     "reviews.report": LOGGED_IN,
+    "reviews.report_comment": LOGGED_IN,
     "reviews.delete": AUTHOR,
     "i18n.set_language": PUBLIC,  # anyone may pick a language
 }
@@ -228,7 +229,14 @@ def test_another_sessions_token_is_refused(app, world):
 
 
 # Every door where a customer sells or writes: a blocked customer is refused at each.
-BLOCKED_DOORS = {"account.put_up", "account.edit", "account.sold", "reviews.post", "reviews.report"}
+BLOCKED_DOORS = {
+    "account.put_up",
+    "account.edit",
+    "account.sold",
+    "reviews.post",
+    "reviews.report",
+    "reviews.report_comment",
+}
 # Doors a blocked customer keeps: taking their own words back.
 OPEN_WHILE_BLOCKED = {"reviews.delete"}
 
@@ -236,7 +244,7 @@ OPEN_WHILE_BLOCKED = {"reviews.delete"}
 def test_a_blocked_customer_is_refused_on_every_seller_and_commenter_door(app, world, make_listing):
     """Logged in before the block (an old session), the customer's forms are all refused with the
     block's message, and nothing is written."""
-    from models import Listing, ModerationEvent, Report, lifecycle
+    from models import CommentReport, Listing, ModerationEvent, Report, lifecycle
     from tests.conftest import listing_form_fields
 
     doors = {
@@ -248,6 +256,7 @@ def test_a_blocked_customer_is_refused_on_every_seller_and_commenter_door(app, w
 
     owner, other, admin = (world["users"][k] for k in ("owner", "other", "admin"))
     elsewhere = make_listing(other, status=ListingStatus.APPROVED, admin=admin, name="Someone else's coat")
+    their_comment = Comment.create(listing=elsewhere.id, author=other.id, body="Ask me anything")
     client = app.test_client()
     _login(client, owner)
     lifecycle.block_customer(admin, owner.id, "Junk listings")
@@ -265,6 +274,10 @@ def test_a_blocked_customer_is_refused_on_every_seller_and_commenter_door(app, w
         "account.sold": (f"/account/pristroy/{waiting}/sold", {"csrf_token": token}),
         "reviews.post": (f"/pristroy/{elsewhere.id}/comments", {"csrf_token": token, "body": "Buy mine instead"}),
         "reviews.report": (f"/pristroy/{elsewhere.id}/report", {"csrf_token": token, "reason": "fraud"}),
+        "reviews.report_comment": (
+            f"/pristroy/{elsewhere.id}/comments/{their_comment.id}/report",
+            {"csrf_token": token},
+        ),
     }
     assert set(posts) == BLOCKED_DOORS
     before = (
@@ -272,6 +285,7 @@ def test_a_blocked_customer_is_refused_on_every_seller_and_commenter_door(app, w
         ModerationEvent.select().count(),
         Comment.select().count(),
         Report.select().count(),
+        CommentReport.select().count(),
         Listing.get_by_id(waiting).version,
     )
     for endpoint, (url, data) in posts.items():
@@ -285,6 +299,7 @@ def test_a_blocked_customer_is_refused_on_every_seller_and_commenter_door(app, w
         ModerationEvent.select().count(),
         Comment.select().count(),
         Report.select().count(),
+        CommentReport.select().count(),
         Listing.get_by_id(waiting).version,
     )
     assert after == before
