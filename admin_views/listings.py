@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from peewee import JOIN
+from peewee import JOIN, SQL, fn
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -195,10 +195,10 @@ def _status(view, context, listing, name):
 
 
 def _waiting(view, context, listing, name):
-    """How long an On moderation listing has waited since it (last) went there."""
+    """How long an On moderation listing has been waiting since it was put up (the list's order)."""
     if listing.status != S.MODERATION:
         return ""
-    parts = human_duration(utcnow() - listing.updated_at)
+    parts = human_duration(utcnow() - listing.created_at)
     days, hours, minutes = parts
     text = _("%(d)s d %(h)s h", d=days, h=hours) if days else _("%(h)s h %(m)s min", h=hours, m=minutes)
     return Markup('<span class="text-nowrap waiting-age">{}</span>').format(text)
@@ -310,12 +310,15 @@ class ListingAdmin(SecureModelView):
         offset = page * size
         waiting = Listing.select().where(Listing.status == S.MODERATION).count()
         others = Listing.select().where(QUEUE_RANK == 1).where(Listing.status != S.SOLD)
-        count = waiting + others.count()
+        # All rows minus the Sold ones: a bare COUNT(*) is nearly free on SQLite, where
+        # "status != 'sold'" walks the whole status index (the admin list's main cost).
+        every = Listing.select(fn.COUNT(SQL("*"))).scalar()
+        count = every - Listing.select(fn.COUNT(SQL("*"))).where(Listing.status == S.SOLD).scalar()
         # Both reads always run (one may be empty), so every page costs the same queries.
         first = (
             Listing.select(Listing.id)
             .where(Listing.status == S.MODERATION)
-            .order_by(Listing.updated_at, Listing.id)
+            .order_by(Listing.created_at, Listing.id)  # read from `listing_status_created_at`
             .limit(max(min(size, waiting - offset), 0))
             .offset(min(offset, waiting))
         )

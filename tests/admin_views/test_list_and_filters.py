@@ -50,7 +50,7 @@ def test_the_default_order_holds_across_pages_and_shows_the_waiting_age(admin_cl
     others = [make_listing(alice, status=S.APPROVED, admin=admin, name=f"Done {n}") for n in range(4)]
     now = utcnow()
     for n, listing in enumerate(waiting):  # Wait 7 has waited longest
-        Listing.update(updated_at=now - dt.timedelta(days=n, hours=1)).where(Listing.id == listing.id).execute()
+        Listing.update(created_at=now - dt.timedelta(days=n, hours=1)).where(Listing.id == listing.id).execute()
     for n, listing in enumerate(others):  # Done 3 is the newest
         Listing.update(created_at=now - dt.timedelta(days=10 - n)).where(Listing.id == listing.id).execute()
     pages = [names(admin_client, f"{LIST}?page_size=10&page={p}") for p in range(3)]
