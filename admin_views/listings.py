@@ -352,11 +352,15 @@ class ListingAdmin(SecureModelView):
     def allowed_buttons(self, listing):
         """The moderation buttons that apply to a listing in its status."""
         allowed = set(lifecycle.moves_for(listing, MODERATOR))
-        return [
-            (name, label, style, self._actions_data[name][2])
-            for name, label, style in MODERATION_BUTTONS
-            if name in allowed
-        ]
+        # The labels translated once per request, not once per row and button.
+        buttons = g.get("flea_buttons")
+        if buttons is None:
+            confirm = {name: self._actions_data[name][2] for name, _label, _style in MODERATION_BUTTONS}
+            buttons = g.flea_buttons = [
+                (name, str(label), style, str(confirm[name]) if confirm[name] else None)
+                for name, label, style in MODERATION_BUTTONS
+            ]
+        return [button for button in buttons if button[0] in allowed]
 
     @expose("/users/")
     def user_autocomplete(self):
