@@ -6,11 +6,12 @@ from flask_admin.babel import ngettext as admin_ngettext
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_security import current_user
 from markupsafe import Markup
 
 from models import Comment
-from models.comments import CommentError, delete_comment
+from models.comments import CommentError, delete_comment, hide_comment, restore_comment
 from web.urls import parse_id
 
 from .base import SecureModelView, attach_related, link, when
@@ -25,6 +26,11 @@ def _listing(view, context, comment, name):
 
 def _body(view, context, comment, name):
     prefix = Markup('<span class="badge badge-light">{}</span> ').format(_("reply")) if comment.parent_id else ""
+    if comment.hidden_at:
+        # The moderator still reads what was hidden (to restore it, or for the log).
+        prefix += Markup('<span class="badge badge-secondary comment-hidden">{}</span> ').format(
+            _("hidden by a moderator")
+        )
     return prefix + Markup('<span class="text-prewrap">{}</span>').format(comment.body)
 
 
@@ -55,8 +61,40 @@ class CommentAdmin(SecureModelView):
         return _("Search text")
 
     def get_list_row_actions(self):
-        # Our own delete button: the stock one needs inline JavaScript.
-        return [TemplateLinkRowAction("flea_rows.delete", _l("Delete"))]
+        # Our own buttons: the stock delete needs inline JavaScript.
+        return [
+            TemplateLinkRowAction("flea_rows.hide_comment", _l("Hide")),
+            TemplateLinkRowAction("flea_rows.delete", _l("Delete")),
+        ]
+
+    def _moderate(self, ids, move, done_message):
+        actor = current_user._get_current_object()
+        done, refused = 0, []
+        for comment_id in dict.fromkeys(i for i in map(parse_id, ids) if i is not None):
+            try:
+                move(actor, comment_id)
+                done += 1
+            except CommentError as exc:
+                refused.append(exc.message)
+        if done:
+            flash(done_message(done), "success")
+        for message in dict.fromkeys(refused):
+            flash(message, "error")
+
+    @action("hide", _l("Hide"))
+    def action_hide(self, ids):
+        """Hide: the comment stays in the thread as "hidden by a moderator"; its reports close."""
+        self._moderate(
+            ids, hide_comment, lambda n: ngettext("Hid %(count)s comment.", "Hid %(count)s comments.", n, count=n)
+        )
+
+    @action("restore", _l("Restore"))
+    def action_restore(self, ids):
+        self._moderate(
+            ids,
+            restore_comment,
+            lambda n: ngettext("Restored %(count)s comment.", "Restored %(count)s comments.", n, count=n),
+        )
 
     def delete_model(self, model):
         """The row's Delete: the same rule as on the item page (answers stay, under a placeholder)."""

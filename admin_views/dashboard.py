@@ -7,6 +7,7 @@ from flask_admin import expose
 from peewee import fn
 
 from models import Listing, ListingStatus, ModerationEvent
+from models.reports import open_summary
 from models.users import utcnow
 
 from .base import SecureIndexView
@@ -102,6 +103,7 @@ class DashboardView(SecureIndexView):
         listing, since = oldest_waiting()
         waited = (utcnow() - since) if since else None
         median = median_decision_time()
+        open_reports, oldest_report = open_summary()
         pristroy = "pristroy.index_view"
         status_arg = "flt0_status_equals"
         return self.render(
@@ -111,6 +113,9 @@ class DashboardView(SecureIndexView):
             oldest=listing,
             waited=human_duration(waited),
             median=human_duration(median),
+            open_reports=open_reports,
+            oldest_report_age=human_duration(utcnow() - oldest_report) if oldest_report else None,
+            reports_url=url_for("reports.index", order="oldest"),
             window_days=WINDOW_DAYS,
             waiting_url=url_for(pristroy, **{status_arg: ListingStatus.MODERATION}),
             status_urls={s: url_for(pristroy, **{status_arg: s}) for s in ListingStatus.ALL},

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from flask import abort, flash, g, get_template_attribute, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext as _
@@ -18,20 +19,22 @@ from flask_babel import ngettext
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from peewee import JOIN
+from peewee import JOIN, SQL, fn
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models import DeclineTemplate, Listing, ListingStatus, ModerationEvent, Photo, User, lifecycle
+from models import DeclineTemplate, Listing, ListingStatus, ModerationEvent, Photo, Report, User, lifecycle
 from models.errors import DomainError
 from models.lifecycle import MODERATOR
 from models.listing_input import MAX_REASON
 from models.listings import QUEUE_RANK
+from models.users import utcnow
 from web.forms import ListingForm
 from web.i18n import money
 from web.urls import parse_id, photo_url
 
 from .base import SecureModelView, link, when
+from .dashboard import human_duration
 from .filters import ChoiceEqualFilter, CreatedBetweenFilter, UserPrefixFilter
 
 S = ListingStatus
@@ -52,6 +55,19 @@ class StatusFilter(ChoiceEqualFilter):
     """The one filter that can show Sold listings."""
 
 
+class ReportedFilter(BasePeeweeFilter):
+    """Listings with open reports (the Reported filter)."""
+
+    def apply(self, query, value):
+        return query.where(Listing.id.in_(Report.select(Report.listing).where(Report.resolved_at.is_null())))
+
+    def validate(self, value):
+        return value == "yes"
+
+    def operation(self):
+        return _l("is")
+
+
 class DeclineForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
@@ -60,6 +76,14 @@ class DeclineForm(FlaskForm):
             DataRequired(_l("Give a reason for declining.")),
             Length(max=MAX_REASON, message=_l("The reason is too long (1,000 characters at most).")),
         ],
+    )
+
+
+class RemoveForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Optional. The seller sees it next to the Removed listing and in the notification."),
+        validators=[Length(max=MAX_REASON, message=_l("The reason is too long (1,000 characters at most)."))],
     )
 
 
@@ -170,6 +194,24 @@ def _status(view, context, listing, name):
     return status_badge(listing)
 
 
+def _waiting(view, context, listing, name):
+    """How long an On moderation listing has been waiting since it was put up (the list's order)."""
+    if listing.status != S.MODERATION:
+        return ""
+    parts = human_duration(utcnow() - listing.created_at)
+    days, hours, minutes = parts
+    text = _("%(d)s d %(h)s h", d=days, h=hours) if days else _("%(h)s h %(m)s min", h=hours, m=minutes)
+    return Markup('<span class="text-nowrap waiting-age">{}</span>').format(text)
+
+
+def _reports(view, context, listing, name):
+    count = getattr(listing, "open_reports", 0)
+    if not count:
+        return ""
+    url = url_for("reports.index")
+    return Markup('<a class="badge badge-danger open-reports" href="{}">{}</a>').format(url, count)
+
+
 def _created(view, context, listing, name):
     return when(listing.created_at)
 
@@ -187,7 +229,19 @@ class ListingAdmin(SecureModelView):
     can_view_details = False
     list_template = "admin/flea/listing_list.html"
 
-    column_list = ("photo", "name", "owner", "order", "price", "quantity", "status", "created_at", "updated_at")
+    column_list = (
+        "photo",
+        "name",
+        "owner",
+        "order",
+        "price",
+        "quantity",
+        "status",
+        "waiting",
+        "reports",
+        "created_at",
+        "updated_at",
+    )
     column_labels = {
         "photo": _l("Photo"),
         "name": _l("Name"),
@@ -196,6 +250,8 @@ class ListingAdmin(SecureModelView):
         "price": _l("Price"),
         "quantity": _l("Quantity"),
         "status": _l("Status"),
+        "waiting": _l("Waiting"),
+        "reports": _l("Reports"),
         "created_at": _l("Created"),
         "updated_at": _l("Updated"),
     }
@@ -206,11 +262,13 @@ class ListingAdmin(SecureModelView):
         "order": _order,
         "price": _price,
         "status": _status,
+        "waiting": _waiting,
+        "reports": _reports,
         "created_at": _created,
         "updated_at": _updated,
     }
     column_sortable_list = ("name", "price", "quantity", "status", "created_at", "updated_at")
-    # No default sort column: get_query() orders On moderation first, then newest.
+    # No default sort column: the list opens on On moderation, oldest first, then the rest, newest first.
     column_default_sort = None
     column_searchable_list = ("name", "description")
     column_extra_row_actions = [TemplateLinkRowAction("flea_rows.moderate", _l("Moderate"))]
@@ -218,6 +276,7 @@ class ListingAdmin(SecureModelView):
         UserPrefixFilter(Listing.owner, _l("User")),
         StatusFilter(Listing.status, _l("Status"), options=STATUS_OPTIONS),
         CreatedBetweenFilter(Listing.created_at, _l("Created")),
+        ReportedFilter(Listing.id, _l("Reported"), options=[("yes", _l("with open reports"))]),
     )
 
     def search_placeholder(self):
@@ -235,14 +294,48 @@ class ListingAdmin(SecureModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         # Sold listings are hidden unless the status filter asks for them.
         g.flea_status_filtered = any(isinstance(self._filters[idx], StatusFilter) for idx, _n, _v in filters or ())
-        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if execute and sort_column is None and not search and not filters:
+            count, rows = self._moderators_day(page or 0, page_size or self.page_size)
+        else:
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         if execute:
             rows = self._with_related(rows)
         return count, rows
 
     @staticmethod
+    def _moderators_day(page, size):
+        """The list as it opens: On moderation, the longest waiting first; then the rest
+        (not Sold), newest first. Two short index reads instead of sorting the table."""
+        page = max(min(page, 10**9), 0)
+        offset = page * size
+        waiting = Listing.select().where(Listing.status == S.MODERATION).count()
+        others = Listing.select().where(QUEUE_RANK == 1).where(Listing.status != S.SOLD)
+        # All rows minus the Sold ones: a bare COUNT(*) is nearly free on SQLite, where
+        # "status != 'sold'" walks the whole status index (the admin list's main cost).
+        every = Listing.select(fn.COUNT(SQL("*"))).scalar()
+        count = every - Listing.select(fn.COUNT(SQL("*"))).where(Listing.status == S.SOLD).scalar()
+        # Both reads always run (one may be empty), so every page costs the same queries.
+        first = (
+            Listing.select(Listing.id)
+            .where(Listing.status == S.MODERATION)
+            .order_by(Listing.created_at, Listing.id)  # read from `listing_status_created_at`
+            .limit(max(min(size, waiting - offset), 0))
+            .offset(min(offset, waiting))
+        )
+        ids = [i for (i,) in first.tuples()]
+        rest = (
+            others.select(Listing.id)
+            .order_by(QUEUE_RANK, Listing.created_at.desc(), Listing.id.desc())
+            .limit(size - len(ids))
+            .offset(max(offset - waiting, 0))
+        )
+        ids += [i for (i,) in rest.tuples()]
+        return count, [Listing(id=i) for i in ids]
+
+    @staticmethod
     def _with_related(rows):
-        """The page's listings again with owner, photos, order line and order: one query.
+        """The page's listings again with owner, photos, order line and order, and their open
+        reports' count: two queries.
 
         Joining in get_query() instead would break Flask-Admin's own joins for
         filters and sorting (the join trap).
@@ -250,16 +343,24 @@ class ListingAdmin(SecureModelView):
         ids = [row.id for row in rows]
         if not ids:
             return rows
-        return Listing.page_rows(ids)
+        listings = Listing.page_rows(ids)
+        counts = Report.open_counts(ids)
+        for listing in listings:
+            listing.open_reports = counts.get(listing.id, 0)
+        return listings
 
     def allowed_buttons(self, listing):
         """The moderation buttons that apply to a listing in its status."""
         allowed = set(lifecycle.moves_for(listing, MODERATOR))
-        return [
-            (name, label, style, self._actions_data[name][2])
-            for name, label, style in MODERATION_BUTTONS
-            if name in allowed
-        ]
+        # The labels translated once per request, not once per row and button.
+        buttons = g.get("flea_buttons")
+        if buttons is None:
+            confirm = {name: self._actions_data[name][2] for name, _label, _style in MODERATION_BUTTONS}
+            buttons = g.flea_buttons = [
+                (name, str(label), style, str(confirm[name]) if confirm[name] else None)
+                for name, label, style in MODERATION_BUTTONS
+            ]
+        return [button for button in buttons if button[0] in allowed]
 
     @expose("/users/")
     def user_autocomplete(self):
@@ -307,48 +408,71 @@ class ListingAdmin(SecureModelView):
             lambda n: ngettext("Approved %(count)s listing.", "Approved %(count)s listings.", n, count=n),
         )
 
-    @action("decline", _l("Decline"))
-    def action_decline(self, ids):
+    def _to_reason_form(self, endpoint, ids):
+        """Decline and remove ask for a reason first: on to the form, with the versions seen."""
         ids = _ids(ids)
         args = {"rowid": ids, "url": get_redirect_target() or self.get_url(".index_view")}
         for listing_id in ids:
             seen = _seen_version(listing_id)
             if seen is not None:
                 args[f"seen_{listing_id}"] = seen
-        return redirect(self.get_url(".decline_view", **args))
+        return redirect(self.get_url(endpoint, **args))
 
-    @action("remove", _l("Remove"), _l("Remove the selected listings for good? This cannot be undone."))
+    @action("decline", _l("Decline"))
+    def action_decline(self, ids):
+        return self._to_reason_form(".decline_view", ids)
+
+    @action("remove", _l("Remove"))
     def action_remove(self, ids):
-        self._apply(
-            ids,
-            lifecycle.remove,
-            lambda n: ngettext("Removed %(count)s listing.", "Removed %(count)s listings.", n, count=n),
-        )
+        return self._to_reason_form(".remove_view", ids)
 
     @expose("/decline/", methods=("GET", "POST"))
     def decline_view(self):
         """Ask for the reason once for all the selected listings, then decline each."""
+        return self._reason_view(
+            DeclineForm,
+            lambda actor, listing, reason: lifecycle.decline(
+                actor, listing.id, reason, seen_version=_seen_version(listing.id)
+            ),
+            endpoint=".decline_view",
+            nothing=_("Select at least one listing to decline."),
+            done=lambda n: ngettext("Declined %(count)s listing.", "Declined %(count)s listings.", n, count=n),
+            page={"kind": "decline", "title": _("Decline listings"), "button": _("Decline"), "style": "warning"},
+        )
+
+    @expose("/remove/", methods=("GET", "POST"))
+    def remove_view(self):
+        """Ask for an (optional) reason once for all the selected listings, then remove each."""
+        return self._reason_view(
+            RemoveForm,
+            lambda actor, listing, reason: lifecycle.remove(
+                actor, listing.id, reason=reason, seen_version=_seen_version(listing.id)
+            ),
+            endpoint=".remove_view",
+            nothing=_("Select at least one listing to remove."),
+            done=lambda n: ngettext("Removed %(count)s listing.", "Removed %(count)s listings.", n, count=n),
+            page={"kind": "remove", "title": _("Remove listings"), "button": _("Remove"), "style": "danger"},
+        )
+
+    def _reason_view(self, form_class, move, endpoint, nothing, done, page):
         return_url = get_redirect_target() or self.get_url(".index_view")
         ids = _ids(request.values.getlist("rowid"))
         listings = list(Listing.select().where(Listing.id.in_(ids)).order_by(Listing.id)) if ids else []
         if not listings:
-            flash(_("Select at least one listing to decline."), "error")
+            flash(nothing, "error")
             return redirect(return_url)
-        form = DeclineForm()
+        form = form_class()
         if form.validate_on_submit():
             actor = current_user._get_current_object()
-            done, refused = 0, []
+            count, refused = 0, []
             for listing in listings:
                 try:
-                    lifecycle.decline(actor, listing.id, form.reason.data, seen_version=_seen_version(listing.id))
-                    done += 1
+                    move(actor, listing, form.reason.data)
+                    count += 1
                 except DomainError as exc:
                     refused.append(_refusal(exc, listing.name))
-            if done:
-                flash(
-                    ngettext("Declined %(count)s listing.", "Declined %(count)s listings.", done, count=done),
-                    "success",
-                )
+            if count:
+                flash(done(count), "success")
             for message in refused:
                 flash(message, "error")
             return redirect(return_url)
@@ -361,6 +485,8 @@ class ListingAdmin(SecureModelView):
             reason_templates=list(DeclineTemplate.ordered()),
             return_url=return_url,
             max_reason=MAX_REASON,
+            form_url=self.get_url(endpoint),
+            page=page,
         )
 
     # ------------------------------------------------------------ editing

@@ -3,7 +3,7 @@
 Re-exports the models and lists them all, in creation order, for `init-db`.
 """
 
-from .comments import Comment
+from .comments import Comment, CommentReport
 from .db import db
 from .decline_templates import DeclineTemplate
 from .listings import Listing, ListingStatus, create_queue_rank
@@ -35,6 +35,7 @@ ALL_MODELS = [
     Report,
     FormSubmission,
     WebhookEvent,
+    CommentReport,
 ]
 
 
@@ -76,6 +77,7 @@ def create_tables():
 __all__ = [
     "ALL_MODELS",
     "Comment",
+    "CommentReport",
     "DeclineTemplate",
     "FormSubmission",
     "Listing",

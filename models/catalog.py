@@ -390,7 +390,10 @@ def item_page(listing, viewer):
     for photo in (listing.photo if listing.photo_id else None, _product_photo(listing)):
         if photo is not None and all(p.id != photo.id for p in photos):
             photos.append(photo)
-    comment_count = sum((0 if c.is_deleted else 1) + len(replies) for c, replies in threads)
+    # Hidden comments are shown as such but not counted.
+    comment_count = sum(
+        (0 if c.is_deleted or c.is_hidden else 1) + sum(not r.is_hidden for r in replies) for c, replies in threads
+    )
     return ItemPage(listing, photos, threads, comment_count, reported, admin_reports)
 
 

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from . import lifecycle
 from .db import database, is_postgres, next_id, reset_sequence
+from .decline_templates import DeclineTemplate
 from .listings import Listing, ListingStatus
 from .moderation import ModerationEvent
 from .orders import Order, OrderLine, OrderStatus, Product
@@ -124,7 +125,24 @@ def load_demo_data():
                 product = products[product_index]
                 # The customer paid a little more than today's price: prices go down.
                 OrderLine.create(order=order, product=product, price=product.price + 500, quantity=quantity)
+
+        # The moderator's common reasons, for declining and for removing, in both languages.
+        if not DeclineTemplate.select().exists():
+            for position, (title, text) in enumerate(REASON_TEMPLATES, start=1):
+                DeclineTemplate.create(title=title, text=text, position=position)
     return users
+
+
+REASON_TEMPLATES = (
+    ("Decline: no photo of the item", "Please add a photo of the item itself, not the catalog picture."),
+    ("Отклонить: нет фото вещи", "Добавьте, пожалуйста, фотографию самой вещи, а не картинку из каталога."),
+    ("Decline: no contacts", "Say in the description how buyers can reach you (phone, Telegram or email)."),
+    ("Отклонить: нет контактов", "Укажите в описании, как с вами связаться: телефон, Telegram или почту."),
+    ("Remove: prohibited item", "This item may not be sold on the flea market."),
+    ("Удалить: запрещённый товар", "Этот товар нельзя продавать на барахолке."),
+    ("Remove: spam", "Listings that advertise other shops or services are not allowed."),
+    ("Удалить: спам", "Объявления с рекламой других магазинов и услуг запрещены."),
+)
 
 
 # A vocabulary of well over 100 words, so that any one word is in about 1% of

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from .db import after_commit, is_postgres, write_transaction
 from .errors import FORBIDDEN, NOT_FOUND, DomainError
@@ -28,7 +28,7 @@ from .notifications import NotificationKind, notify
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, StagedPhoto, delete_photo
 from .submissions import MAX_TOKEN, DuplicateSubmission, FormSubmission
-from .users import utcnow
+from .users import User, refuse_if_blocked, utcnow
 from .webhooks import queue_listing_event
 
 S = ListingStatus
@@ -54,6 +54,10 @@ MOVES = {
     "sell": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.SOLD, OWNER),
     "reopen": Move(frozenset({S.APPROVED}), S.MODERATION, SYSTEM),
     "admin_edit": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), None, MODERATOR),
+    # Blocking a customer takes their Approved listings off the showcase (Declined, with the
+    # block's reason); unblocking brings back exactly those: see block_customer.
+    "block": Move(frozenset({S.APPROVED}), S.DECLINED, MODERATOR),
+    "unblock": Move(frozenset({S.DECLINED}), S.APPROVED, MODERATOR),
 }
 
 ACTION_LABELS = {
@@ -65,6 +69,8 @@ ACTION_LABELS = {
     "remove": _l("remove"),
     "sell": _l("mark as sold"),
     "reopen": _l("send back to moderation"),
+    "block": _l("block the owner"),
+    "unblock": _l("unblock the owner"),
 }
 
 
@@ -217,6 +223,14 @@ def _require_moderator(actor):
         raise ListingStateError(_("Only moderators can do this."), kind=FORBIDDEN)
 
 
+def _refuse_approval_while_blocked(listing):
+    owner = User.select(User.blocked_at).where(User.id == listing.owner_id).first()
+    if owner is not None and owner.blocked_at is not None:
+        raise ListingStateError(
+            _("The owner of “%(name)s” is blocked from the flea market: unblock them first.", name=listing.name)
+        )
+
+
 def _changed_meanwhile():
     return ListingStateError(
         _("This listing was changed by someone else after you opened the page. Reload it and try again.")
@@ -265,6 +279,8 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
     move = MOVES[action]
     if move.by == MODERATOR:
         _require_moderator(actor)
+    if move.by == OWNER:
+        refuse_if_blocked(actor)
     listing = _load(listing_id, owner=actor if move.by == OWNER else None)
     if listing.status not in move.sources or (seen_version is not None and listing.version != seen_version):
         raise _explain_refusal(listing, action, seen_version)
@@ -284,12 +300,16 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
         fields.update({k: v for k, v in values.items() if k in fields})
         values["approved_snapshot"] = snapshot(fields)
     values.update(status=target, version=Listing.version + 1, updated_at=utcnow())
-    changed = (
-        Listing.update(values)
-        .where((Listing.id == listing.id) & (Listing.status == listing.status) & (Listing.version == listing.version))
-        .execute()
-    )
+    unchanged = (Listing.id == listing.id) & (Listing.status == listing.status) & (Listing.version == listing.version)
+    # A blocked customer's listing is not approved (unblocking is what brings theirs back);
+    # checked in the same statement, so a block made a moment ago is never missed.
+    guard_block = target == S.APPROVED and action != "unblock"
+    if guard_block:
+        unchanged &= ~fn.EXISTS(User.select(User.id).where((User.id == Listing.owner) & User.blocked_at.is_null(False)))
+    changed = Listing.update(values).where(unchanged).execute()
     if changed != 1:
+        if guard_block:
+            _refuse_approval_while_blocked(listing)
         # Someone else moved it between our read and our write.
         raise _changed_meanwhile()
     _record(listing.id, action, actor, listing.status, target, reason)
@@ -331,6 +351,7 @@ def _put_up(user, line_id, fields, photo, token):
             raise ListingStateError(_("This order line does not exist."), kind=NOT_FOUND)
         if line.order.user_id != user.id:
             raise ListingStateError(_("This is not your order."), kind=FORBIDDEN)
+        refuse_if_blocked(user)
         if token and FormSubmission.listing_for(user, token):
             # A twin submit that waited for the line's lock: it is a retry, not "nothing left".
             raise DuplicateSubmission()
@@ -374,15 +395,19 @@ def decline(actor, listing_id, reason, seen_version=None):
         listing = _move(
             "decline", listing_id, actor, seen_version=seen_version, reason=reason, changes={"decline_reason": reason}
         )
+        close_reports(actor, listing.id)
         notify(listing.owner, NotificationKind.DECLINED, listing, reason=reason)
     return listing
 
 
 def remove(actor, listing_id, seen_version=None, reason=None):
-    """Moderator: take a listing off for good."""
-    reason = clean_reason(reason, required=False)
+    """Moderator: take a listing off for good, with an optional reason the owner is shown."""
+    reason = clean_reason(reason, required=False) or None
     with write_transaction():
-        listing = _move("remove", listing_id, actor, seen_version=seen_version, reason=reason)
+        listing = _move(
+            "remove", listing_id, actor, seen_version=seen_version, reason=reason, changes={"decline_reason": reason}
+        )
+        close_reports(actor, listing.id)
         notify(listing.owner, NotificationKind.REMOVED, listing, reason=reason)
     return listing
 
@@ -435,3 +460,89 @@ def admin_edit(admin, listing_id, data, seen_version=None, photo=None):
     fields = data.cleaned()
     with _staged(photo, admin) as staged, write_transaction():
         return _move("admin_edit", listing_id, admin, seen_version=seen_version, prepare=_edit_changes(fields, staged))
+
+
+# ---------------------------------------------------------------- blocking a customer
+
+
+class BlockError(DomainError):
+    """Blocking or unblocking refused (an admin, already blocked, not blocked)."""
+
+
+def block_customer(admin, user_id, reason):
+    """Moderator: block a customer from the flea market; return how many listings it took off.
+
+    Their Approved listings go to Declined through the `block` move, with the
+    block's reason for the owner to read; `unblock_customer` brings back exactly
+    those. While blocked, the customer is refused every seller and commenter
+    door (`users.refuse_if_blocked`) and none of their listings can be approved.
+    """
+    _require_moderator(admin)
+    reason = clean_reason(reason, required=True)
+    with write_transaction():
+        user = User.get_or_none(User.id == user_id)
+        if user is None:
+            raise BlockError(_("This user does not exist."), kind=NOT_FOUND)
+        if user.has_role("admin"):
+            raise BlockError(_("An admin can't be blocked."), kind=FORBIDDEN)
+        changed = (
+            User.update(blocked_at=utcnow(), block_reason=reason)
+            .where((User.id == user.id) & User.blocked_at.is_null())
+            .execute()
+        )
+        if changed != 1:
+            raise BlockError(_("%(name)s is already blocked.", name=user.display_name))
+        approved = Listing.select(Listing.id).where((Listing.owner == user.id) & (Listing.status == S.APPROVED))
+        taken = 0
+        for (listing_id,) in approved.tuples():
+            _move("block", listing_id, admin, reason=reason, changes={"decline_reason": reason})
+            taken += 1
+    return taken
+
+
+def taken_by_block(user_id):
+    """Ids of the user's listings that are Declined by the block (their latest event is `block`)."""
+    declined = list(
+        Listing.select(Listing.id).where((Listing.owner == user_id) & (Listing.status == S.DECLINED)).tuples()
+    )
+    if not declined:
+        return []
+    latest = {}
+    events = (
+        ModerationEvent.select(ModerationEvent.listing, ModerationEvent.action)
+        .where(ModerationEvent.listing.in_([i for (i,) in declined]))
+        .order_by(ModerationEvent.id)
+        .tuples()
+    )
+    for listing_id, action in events:
+        latest[listing_id] = action
+    return sorted(i for i, action in latest.items() if action == "block")
+
+
+def unblock_customer(admin, user_id):
+    """Moderator: lift the block; the listings it took are Approved again, no moderation needed
+    (the owner could not change them meanwhile). Return how many came back."""
+    _require_moderator(admin)
+    with write_transaction():
+        user = User.get_or_none(User.id == user_id)
+        if user is None:
+            raise BlockError(_("This user does not exist."), kind=NOT_FOUND)
+        changed = (
+            User.update(blocked_at=None, block_reason=None)
+            .where((User.id == user.id) & User.blocked_at.is_null(False))
+            .execute()
+        )
+        if changed != 1:
+            raise BlockError(_("%(name)s is not blocked.", name=user.display_name))
+        restored = 0
+        for listing_id in taken_by_block(user.id):
+            _move("unblock", listing_id, admin, changes={"decline_reason": None})
+            restored += 1
+    return restored
+
+
+def close_reports(actor, listing_id):
+    """A moderator acted on the listing: its open reports are dealt with."""
+    from .reports import close_reports_acted
+
+    return close_reports_acted(actor, listing_id)

@@ -76,8 +76,9 @@ class Listing(BaseModel):
 
     @property
     def reason_shown(self):
-        """The moderator's reason, while the listing is declined (an edit clears it anyway)."""
-        return self.decline_reason if self.status == ListingStatus.DECLINED else None
+        """The moderator's reason, while the listing is declined or removed (an edit clears it)."""
+        shown = (ListingStatus.DECLINED, ListingStatus.REMOVED)
+        return self.decline_reason if self.status in shown else None
 
     @property
     def is_final(self):

@@ -2,10 +2,12 @@
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from flask_security import RoleMixin, UserMixin
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .db import BaseModel
+from .errors import FORBIDDEN, DomainError
 
 
 def utcnow():
@@ -37,6 +39,10 @@ class User(UserMixin, BaseModel):
     login_count = IntegerField(null=True)
     locale = CharField(max_length=8, null=True)
     created_at = DateTimeField(default=utcnow)
+    # Blocked from the flea market by a moderator (`lifecycle.block_customer`): may still
+    # log in and read, but not put up, edit, sell, comment or report.
+    blocked_at = DateTimeField(null=True)
+    block_reason = TextField(null=True)
 
     @property
     def display_name(self):
@@ -66,6 +72,31 @@ class User(UserMixin, BaseModel):
     @property
     def is_admin(self):
         return self.has_role("admin")
+
+    @property
+    def is_blocked(self):
+        return self.blocked_at is not None
+
+
+class CustomerBlocked(DomainError):
+    """A blocked customer tried to put up, edit, sell, comment or report."""
+
+    def __init__(self, reason=None):
+        message = _("A moderator has blocked you from the flea market: you can't put up, edit or comment.")
+        if reason:
+            message = f"{message} {_('Reason:')} {reason}"
+        super().__init__(message, kind=FORBIDDEN)
+
+
+def refuse_if_blocked(user):
+    """Raise CustomerBlocked if `user` is blocked now.
+
+    Read from the database, not from the (possibly old) session's user object:
+    a block takes effect on the very next request of a session opened before it.
+    """
+    row = User.select(User.blocked_at, User.block_reason).where(User.id == user.id).first()
+    if row is not None and row.blocked_at is not None:
+        raise CustomerBlocked(row.block_reason)
 
 
 class UserRoles(BaseModel):

@@ -1,6 +1,6 @@
 """The customer's personal area: orders, putting lines up for sale, own listings, notifications."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 
@@ -9,6 +9,7 @@ from models.errors import INVALID, DomainError
 from models.listings import listed_quantities
 from models.photos import staged_file
 from models.submissions import DuplicateSubmission
+from models.users import CustomerBlocked
 from web.forms import EmptyForm, ListingForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -18,6 +19,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @auth_required()
 def require_login():
     """Every page here is personal: anonymous visitors are sent to the login page."""
+    if current_user.is_blocked and request.method == "GET":
+        # Said up front; the domain refuses the forms themselves (`users.refuse_if_blocked`).
+        flash(CustomerBlocked(current_user.block_reason).message, "warning")
 
 
 @bp.get("/orders/")

@@ -11,7 +11,9 @@ from flask_limiter.util import get_remote_address
 from flask_security import auth_required, current_user
 
 from models.comments import CommentError, delete_comment, post_comment
+from models.comments import report_comment as report_a_comment
 from models.reports import ReportError, report_listing
+from models.users import CustomerBlocked
 from web.extensions import limiter
 from web.urls import parse_id
 
@@ -49,8 +51,9 @@ def post(listing_id):
     parent_id = parse_id(request.form.get("parent_id"))
     try:
         comment = post_comment(listing, current_user, body, parent_id=parent_id)
-    except CommentError as exc:
-        return render_item(listing, 400, comment={"body": body, "parent_id": parent_id, "error": exc.message})
+    except (CommentError, CustomerBlocked) as exc:
+        code = 403 if isinstance(exc, CustomerBlocked) else 400
+        return render_item(listing, code, comment={"body": body, "parent_id": parent_id, "error": exc.message})
     return redirect(_item_url(listing.id, f"comment-{comment.id}"), 303)
 
 
@@ -94,10 +97,27 @@ def report(listing_id):
     note = request.form.get("note", "")
     try:
         _report, reopened = report_listing(current_user, listing, reason, note)
-    except ReportError as exc:
-        return render_item(listing, 400, report={"reason": reason, "note": note, "error": exc.message})
+    except (ReportError, CustomerBlocked) as exc:
+        code = 403 if isinstance(exc, CustomerBlocked) else 400
+        return render_item(listing, code, report={"reason": reason, "note": note, "error": exc.message})
     flash(_("Thank you. A moderator will look at this listing."), "success")
     if reopened:
         # It has left the showcase: its page is a 404 for the reporter now.
         return redirect(url_for("showcase.index"), 303)
     return redirect(_item_url(listing.id, "report"), 303)
+
+
+@bp.post("/pristroy/<int:listing_id>/comments/<int:comment_id>/report")
+@auth_required()
+def report_comment(listing_id, comment_id):
+    """Report a comment to the moderators (once per user). A blocked customer gets the 403 page."""
+    get_visible_listing(listing_id)
+    try:
+        report_a_comment(current_user, comment_id, listing_id)
+    except CommentError as exc:
+        if exc.not_found:
+            abort(404)
+        flash(exc.message, "danger")
+    else:
+        flash(_("Thank you. A moderator will look at this comment."), "success")
+    return redirect(_item_url(listing_id, f"comment-{comment_id}"), 303)

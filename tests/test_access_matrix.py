@@ -44,10 +44,11 @@ RULES = {
     "account.kept_photo": OWNER,  # a photo kept from a refused form: its uploader only
     "reviews.post": LOGGED_IN,
     "reviews.report": LOGGED_IN,
+    "reviews.report_comment": LOGGED_IN,
     "reviews.delete": AUTHOR,
     "i18n.set_language": PUBLIC,  # anyone may pick a language
 }
-ADMIN_PREFIXES = ("admin.", "pristroy.", "comments.", "moderation_log.", "decline_templates.")
+ADMIN_PREFIXES = ("admin.", "pristroy.", "comments.", "moderation_log.", "decline_templates.", "reports.", "users.")
 
 
 def rule_for(endpoint):
@@ -225,3 +226,84 @@ def test_another_sessions_token_is_refused(app, world):
     response = owner.post(f"/account/pristroy/{listing_id}/sold", data={"csrf_token": foreign})
     assert response.status_code == 400
     assert Listing.get_by_id(listing_id).status == ListingStatus.MODERATION
+
+
+# Every door where a customer sells or writes: a blocked customer is refused at each.
+BLOCKED_DOORS = {
+    "account.put_up",
+    "account.edit",
+    "account.sold",
+    "reviews.post",
+    "reviews.report",
+    "reviews.report_comment",
+}
+# Doors a blocked customer keeps: taking their own words back.
+OPEN_WHILE_BLOCKED = {"reviews.delete"}
+
+
+def test_a_blocked_customer_is_refused_on_every_seller_and_commenter_door(app, world, make_listing):
+    """Logged in before the block (an old session), the customer's forms are all refused with the
+    block's message, and nothing is written."""
+    from models import CommentReport, Listing, ModerationEvent, Report, lifecycle
+    from tests.conftest import listing_form_fields
+
+    doors = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods and r.endpoint.startswith(("account.", "reviews."))
+    }
+    assert doors == BLOCKED_DOORS | OPEN_WHILE_BLOCKED, "a new seller or commenter door needs a rule here"
+
+    owner, other, admin = (world["users"][k] for k in ("owner", "other", "admin"))
+    elsewhere = make_listing(other, status=ListingStatus.APPROVED, admin=admin, name="Someone else's coat")
+    their_comment = Comment.create(listing=elsewhere.id, author=other.id, body="Ask me anything")
+    client = app.test_client()
+    _login(client, owner)
+    lifecycle.block_customer(admin, owner.id, "Junk listings")
+
+    page = client.get("/account/orders/completed").get_data(as_text=True)
+    assert "A moderator has blocked you from the flea market" in page
+    token = csrf_from(page)
+    waiting = world["args"]["listing_id"]
+    posts = {
+        "account.put_up": (f"/account/orders/lines/{world['args']['line_id']}/sell", listing_form_fields(page)),
+        "account.edit": (
+            f"/account/pristroy/{waiting}/edit",
+            listing_form_fields(page, version=str(Listing.get_by_id(waiting).version)),
+        ),
+        "account.sold": (f"/account/pristroy/{waiting}/sold", {"csrf_token": token}),
+        "reviews.post": (f"/pristroy/{elsewhere.id}/comments", {"csrf_token": token, "body": "Buy mine instead"}),
+        "reviews.report": (f"/pristroy/{elsewhere.id}/report", {"csrf_token": token, "reason": "fraud"}),
+        "reviews.report_comment": (
+            f"/pristroy/{elsewhere.id}/comments/{their_comment.id}/report",
+            {"csrf_token": token},
+        ),
+    }
+    assert set(posts) == BLOCKED_DOORS
+    before = (
+        Listing.select().count(),
+        ModerationEvent.select().count(),
+        Comment.select().count(),
+        Report.select().count(),
+        CommentReport.select().count(),
+        Listing.get_by_id(waiting).version,
+    )
+    for endpoint, (url, data) in posts.items():
+        response = client.post(url, data=data)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 403, (endpoint, response.status_code)
+        assert "A moderator has blocked you from the flea market" in text, endpoint
+        assert "Junk listings" in text, endpoint
+    after = (
+        Listing.select().count(),
+        ModerationEvent.select().count(),
+        Comment.select().count(),
+        Report.select().count(),
+        CommentReport.select().count(),
+        Listing.get_by_id(waiting).version,
+    )
+    assert after == before
+    # Unblocked, the same session may post again.
+    lifecycle.unblock_customer(admin, owner.id)
+    url, data = posts["reviews.post"]
+    assert client.post(url, data=data).status_code == 303

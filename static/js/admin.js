@@ -66,9 +66,8 @@
     });
   }
 
-  // Decline form: picking a common reason fills the reason box, still editable.
-  var picker = document.getElementById("decline-template");
-  if (picker) {
+  // Decline and remove forms: picking a common reason fills the reason box, still editable.
+  document.querySelectorAll("#decline-template, select.reason-template").forEach(function (picker) {
     picker.addEventListener("change", function () {
       var target = document.getElementById(picker.dataset.target);
       if (target && picker.value) {
@@ -76,5 +75,5 @@
         target.focus();
       }
     });
-  }
+  });
 })();

@@ -41,7 +41,9 @@ def test_row_approve_and_remove(admin_client, three):
     first, second, _third = three
     assert submit_row(admin_client, page(admin_client), first.id, "approve").status_code == 302
     assert status(first) == S.APPROVED
-    assert submit_row(admin_client, page(admin_client), second.id, "remove").status_code == 302
+    html = _reason_page(admin_client, submit_row(admin_client, page(admin_client), second.id, "remove"), "remove")
+    assert status(second) == S.MODERATION  # nothing removed before the form is sent
+    assert _send_reason(admin_client, html, "remove", "").status_code == 302
     assert status(second) == S.REMOVED
     # A removed listing offers no buttons any more; an approved one cannot be approved again.
     html = page(admin_client, LIST + "?flt0_status_equals=removed")
@@ -49,11 +51,56 @@ def test_row_approve_and_remove(admin_client, three):
     assert buttons(row_form(page(admin_client), first.id)) == ["decline", "remove"]
 
 
-def test_bulk_remove(admin_client, three):
-    response = submit_bulk(admin_client, page(admin_client), "remove", [item.id for item in three])
+def _reason_page(client, response, kind):
+    assert response.status_code == 302
+    assert f"/admin/pristroy/{kind}/" in response.headers["Location"]
+    return page(client, response.headers["Location"])
+
+
+def _send_reason(client, html, kind, reason):
+    from werkzeug.datastructures import MultiDict
+
+    form = next(f for f in parse_forms(html) if f"{kind}-form" in f["attrs"].get("class", ""))
+    return client.post(form["attrs"]["action"], data=MultiDict(hidden_fields(form) + [("reason", reason)]))
+
+
+def test_bulk_remove_with_a_reason(admin_client, three):
+    html = _reason_page(
+        admin_client, submit_bulk(admin_client, page(admin_client), "remove", [item.id for item in three]), "remove"
+    )
+    assert "will be removed for good" in html
+    response = _send_reason(admin_client, html, "remove", "Counterfeit goods are not allowed.")
     assert response.status_code == 302
     assert [status(item) for item in three] == [S.REMOVED] * 3
+    assert {Listing.get_by_id(item.id).decline_reason for item in three} == {"Counterfeit goods are not allowed."}
+    events = ModerationEvent.select().where(ModerationEvent.action == "remove")
+    assert {e.reason for e in events} == {"Counterfeit goods are not allowed."}
     assert "Removed 3 listings." in page(admin_client, response.headers["Location"])
+
+
+def test_remove_reason_is_optional_but_bounded(admin_client, three):
+    first = three[0]
+    html = _reason_page(admin_client, submit_row(admin_client, page(admin_client), first.id, "remove"), "remove")
+    response = _send_reason(admin_client, html, "remove", "x" * 1001)
+    assert response.status_code == 200
+    assert "too long" in response.get_data(as_text=True)
+    assert status(first) == S.MODERATION
+    assert _send_reason(admin_client, html, "remove", "   ").status_code == 302
+    assert status(first) == S.REMOVED
+    assert Listing.get_by_id(first.id).decline_reason is None
+
+
+def test_remove_offers_the_same_reason_templates_and_focuses_the_reason(admin_client, three):
+    from models import DeclineTemplate
+
+    DeclineTemplate.create(title="Counterfeit", text="Counterfeit goods are not allowed.", position=1)
+    for kind in ("decline", "remove"):
+        html = _reason_page(admin_client, submit_row(admin_client, page(admin_client), three[0].id, kind), kind)
+        assert '<option value="Counterfeit goods are not allowed.">Counterfeit</option>' in html
+        assert (
+            "autofocus"
+            in html.split('name="reason"')[0].rsplit("<textarea", 1)[1] + html.split('name="reason"')[1].split(">")[0]
+        )
 
 
 def test_action_post_without_csrf_token_is_refused(admin_client, three):

@@ -34,10 +34,34 @@ def listings(admin, alice, bob, make_user, make_listing):
 
 def test_waiting_first_then_newest_and_sold_hidden(admin_client, listings):
     shown = names(admin_client, LIST)
-    assert shown[:2] == ["Bob waiting", "Alice waiting"]  # On moderation first, newest first
+    # The list opens on what waits: On moderation first, the longest waiting first.
+    assert shown[:2] == ["Alice waiting", "Bob waiting"]
     assert set(shown[2:]) == {"Carol approved", "Bob declined", "Alice approved"}
     assert shown[2:] == ["Carol approved", "Bob declined", "Alice approved"]
     assert "Alice sold" not in shown
+
+
+def test_the_default_order_holds_across_pages_and_shows_the_waiting_age(admin_client, admin, alice, make_listing):
+    """Waiting listings oldest first over page boundaries, then the rest newest first; each waiting
+    listing shows how long it has waited."""
+    from models.users import utcnow
+
+    waiting = [make_listing(alice, name=f"Wait {n}") for n in range(8)]
+    others = [make_listing(alice, status=S.APPROVED, admin=admin, name=f"Done {n}") for n in range(4)]
+    now = utcnow()
+    for n, listing in enumerate(waiting):  # Wait 7 has waited longest
+        Listing.update(created_at=now - dt.timedelta(days=n, hours=1)).where(Listing.id == listing.id).execute()
+    for n, listing in enumerate(others):  # Done 3 is the newest
+        Listing.update(created_at=now - dt.timedelta(days=10 - n)).where(Listing.id == listing.id).execute()
+    pages = [names(admin_client, f"{LIST}?page_size=10&page={p}") for p in range(3)]
+    assert pages[0] == [f"Wait {n}" for n in range(7, -1, -1)] + ["Done 3", "Done 2"]
+    assert pages[1] == ["Done 1", "Done 0"]
+    assert pages[2] == []
+    html = admin_client.get(LIST).get_data(as_text=True)
+    ages = re.findall(r'class="text-nowrap waiting-age">([^<]+)<', html)
+    assert ages[0] == "7 d 1 h" and ages[-1] == "1 h 0 min" and len(ages) == 8
+    # The count says all of them, on both pages' tabs.
+    assert "List (12)" in html
 
 
 def test_status_filter_shows_sold_on_request(admin_client, listings):

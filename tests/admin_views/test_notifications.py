@@ -39,7 +39,10 @@ def test_done_when_scenario(app, client, login_as, admin, alice, bob, make_listi
     from werkzeug.datastructures import MultiDict
 
     client.post(form["attrs"]["action"], data=MultiDict(hidden_fields(form) + [("reason", "Show the label, please")]))
-    submit_row(client, client.get(url).get_data(as_text=True), coats[3].id, "remove")
+    response = submit_row(client, client.get(url).get_data(as_text=True), coats[3].id, "remove")
+    remove_html = client.get(response.headers["Location"]).get_data(as_text=True)
+    form = next(f for f in parse_forms(remove_html) if "remove-form" in f["attrs"].get("class", ""))
+    client.post(form["attrs"]["action"], data=MultiDict(hidden_fields(form) + [("reason", "Counterfeit brand")]))
 
     statuses = [Listing.get_by_id(c.id).status for c in coats]
     assert statuses == [S.APPROVED, S.APPROVED, S.DECLINED, S.REMOVED]
@@ -52,10 +55,11 @@ def test_done_when_scenario(app, client, login_as, admin, alice, bob, make_listi
     notes = client.get("/account/notifications").get_data(as_text=True)
     assert notes.count("Your listing was approved") == 2
     assert "Your listing was declined" in notes and "Show the label, please" in notes
-    assert "Your listing was removed" in notes
+    assert "Your listing was removed" in notes and "Counterfeit brand" in notes
     assert not re.search(r'badge-danger"[^>]*>\d+</span>', client.get("/").get_data(as_text=True))
     items = client.get("/account/pristroy/").get_data(as_text=True)
     assert "Show the label, please" in items and "Declined" in items and "Removed" in items
+    assert "Counterfeit brand" in items
 
     # One mail per move, written to instance/outbox/ (no MAIL_SERVER in tests) by the worker.
     assert outbox(app) == []
@@ -67,6 +71,7 @@ def test_done_when_scenario(app, client, login_as, admin, alice, bob, make_listi
     assert len(files) == 4
     contents = [Path(f).read_text(encoding="utf-8") for f in files]
     assert any("Show the label, please" in text for text in contents)
+    assert any("Your listing was removed" in text and "Counterfeit brand" in text for text in contents)
     assert all("alice@example.com" in text for text in contents)
 
 
@@ -104,3 +109,26 @@ def test_mail_is_sent_only_after_the_commit(app, admin_client, alice, make_listi
     submit_row(admin_client, admin_client.get(LIST).get_data(as_text=True), listing.id, "approve")
     assert seen_by_other_connection == [S.APPROVED]
     assert len(outbox(app)) == 1
+
+
+def test_the_remove_reason_reaches_a_russian_owner_in_russian(app, admin, make_user, make_listing):
+    """My items, the notification and the mail say it in the owner's language, with the reason."""
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    from models import lifecycle
+
+    ivan = make_user("ivan", locale="ru")
+    listing = make_listing(ivan)
+    lifecycle.remove(admin, listing.id, reason="Подделка бренда")
+    client = app.test_client()
+    assert login(client, "ivan", "secret123").status_code == 302
+    items = client.get("/account/pristroy/").get_data(as_text=True)
+    assert "Подделка бренда" in items and "Удалено" in items
+    notes = client.get("/account/notifications").get_data(as_text=True)
+    assert "Подделка бренда" in notes and "Ваше объявление удалено" in notes
+    assert outbox_module.drain() == (1, 0)
+    mail = message_from_bytes(Path(outbox(app)[0]).read_bytes())
+    subject = str(make_header(decode_header(mail["Subject"])))
+    body = mail.get_payload(decode=True).decode("utf-8")
+    assert subject == "Ваше объявление удалено" and "Подделка бренда" in body

@@ -25,6 +25,8 @@ EXPECTED = {
     "sell": {MOD: SOLD, APPROVED: SOLD, DECLINED: SOLD, REMOVED: NO, SOLD: NO},
     "reopen": {MOD: NO, APPROVED: MOD, DECLINED: NO, REMOVED: NO, SOLD: NO},
     "admin_edit": {MOD: MOD, APPROVED: APPROVED, DECLINED: DECLINED, REMOVED: NO, SOLD: NO},
+    "block": {MOD: NO, APPROVED: DECLINED, DECLINED: NO, REMOVED: NO, SOLD: NO},
+    "unblock": {MOD: NO, APPROVED: NO, DECLINED: APPROVED, REMOVED: NO, SOLD: NO},
 }
 # Who makes each move: the owner's buttons (My items) and the moderator's (admin) come from this.
 EXPECTED_BY = {
@@ -35,6 +37,8 @@ EXPECTED_BY = {
     "remove": "moderator",
     "admin_edit": "moderator",
     "reopen": "system",
+    "block": "moderator",
+    "unblock": "moderator",
 }
 
 
@@ -60,6 +64,13 @@ def _events(listing_id):
     return [(e.action, e.from_status, e.to_status) for e in query]
 
 
+def _one_move(admin, action, listing_id):
+    from models.db import write_transaction
+
+    with write_transaction():
+        return lifecycle._move(action, listing_id, admin)
+
+
 @pytest.mark.parametrize("start", STATUSES)
 @pytest.mark.parametrize("move", sorted(EXPECTED))
 def test_every_move_from_every_status(alice, admin, make_listing, start, move):
@@ -73,6 +84,9 @@ def test_every_move_from_every_status(alice, admin, make_listing, start, move):
         "sell": lambda: lifecycle.mark_sold(alice, listing.id),
         "reopen": lambda: lifecycle.reopen(listing.id, "Reported"),
         "admin_edit": lambda: lifecycle.admin_edit(admin, listing.id, _data(price="888")),
+        # The customer-level block and unblock make these moves; here each is tried on one listing.
+        "block": lambda: _one_move(admin, "block", listing.id),
+        "unblock": lambda: _one_move(admin, "unblock", listing.id),
     }[move]
     target = EXPECTED[move][start]
     before = _events(listing.id)
