@@ -121,3 +121,6 @@ def init_app(app):
     app.cli.add_command(demo_data_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(check_command)
+    from . import backup  # `backup DIR`, `restore DIR`
+
+    backup.init_app(app)
