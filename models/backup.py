@@ -276,6 +276,7 @@ def _check_postgres_empty(url, manifest):
             f"{schema or 'public'}: set search_path in DATABASE_URL's options to the backup's schema."
         )
     conn = _psycopg_connect(env)
+    conn.autocommit = True
     try:
         if _pg_tables(conn, schema):
             raise BackupError(
@@ -284,7 +285,6 @@ def _check_postgres_empty(url, manifest):
             )
         if schema:
             # The dump creates its schema: an empty one already there would stop it.
-            conn.autocommit = True
             with conn.cursor() as cur:
                 cur.execute(f'DROP SCHEMA IF EXISTS "{schema}"')
     finally:
