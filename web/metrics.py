@@ -31,6 +31,7 @@ from .request_log import elapsed_seconds
 log = logging.getLogger("flea_market")
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+ENDPOINT = "metrics"
 
 # Only the figures themselves: no `_created` timestamp series beside every counter.
 disable_created_metrics()
@@ -97,7 +98,8 @@ def client_allowed(address, networks):
     return any(ip.version == net.version and ip in net for net in networks)
 
 
-def metrics_view():
+def metrics():
+    """The scrape: request figures of this process (or of all workers) and the backlogs."""
     if not client_allowed(request.remote_addr, current_app.extensions["metrics_allow"]):
         abort(404)
     if multiprocess_mode():
@@ -109,13 +111,25 @@ def metrics_view():
         requests = REGISTRY
     backlog = CollectorRegistry()
     from models.backlog import figures
+    from models.db import database
 
     try:
-        backlog.register(BacklogCollector(figures()))
+        with database().connection_context():
+            backlog.register(BacklogCollector(figures()))
     except Exception as exc:  # the database is down: the request figures are still worth having
         log.warning("Metrics: could not read the backlog: %s", exc)
     body = generate_latest(requests) + generate_latest(backlog)
-    return body, 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+    return current_app.response_class(body, 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+
+
+def answer_scrape():
+    """Before every other hook, like /healthz: no session, no user, no connection opened
+    up front, so a scrape still gets the request figures while the database is down."""
+    return metrics() if request.endpoint == ENDPOINT else None
+
+
+def _unreachable_view():
+    raise RuntimeError("/metrics is answered by answer_scrape")
 
 
 def _count(app, response, **extra):
@@ -126,5 +140,6 @@ def _count(app, response, **extra):
 
 def init_app(app):
     app.extensions["metrics_allow"] = parse_allowed(app.config["METRICS_ALLOW"])
-    app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
+    app.add_url_rule("/metrics", ENDPOINT, _unreachable_view, methods=["GET"])
+    app.before_request_funcs.setdefault(None, []).insert(0, answer_scrape)
     request_finished.connect(_count, app, weak=False)

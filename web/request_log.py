@@ -136,5 +136,6 @@ def init_app(app):
     _install_handler()
     request_started.connect(_started, app, weak=False)
     request_finished.connect(_finished, app, weak=False)
-    app.logger.addFilter(RequestIdFilter())
+    if not any(isinstance(f, RequestIdFilter) for f in app.logger.filters):  # one logger for every app
+        app.logger.addFilter(RequestIdFilter())
     app.jinja_env.globals["request_id"] = request_id

@@ -9,6 +9,7 @@ import io
 import logging
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -143,3 +144,18 @@ def request_log():
     log.addHandler(handler)
     yield buffer
     log.removeHandler(handler)
+
+
+@pytest.fixture
+def sqlite_config(tmp_path):
+    """An app on an SQLite file of its own, for tests about one database kind only."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ops.db'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SECRET_KEY": secrets.token_hex(16),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "PUBLIC_URL": "http://localhost",
+        "RATELIMIT_ENABLED": False,
+        "TEST_PG_SCHEMA": None,
+    }

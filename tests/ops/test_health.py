@@ -91,20 +91,6 @@ def test_upload_folder_not_writable_answers_503(app, client, tmp_path):
     assert (response.status_code, response.json["checks"]["uploads"]) == (503, "missing")
 
 
-@pytest.fixture
-def sqlite_config(tmp_path):
-    return {
-        "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'health.db'}",
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "SECRET_KEY": secrets.token_hex(16),
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "PUBLIC_URL": "http://localhost",
-        "RATELIMIT_ENABLED": False,
-        "TEST_PG_SCHEMA": None,
-    }
-
-
 def _ready(config):
     from models import db
     from models.db import close_all

@@ -107,23 +107,21 @@ def test_a_scrape_runs_the_same_queries_however_long_the_queues(app, client, ali
         ("10.0.0.0/8", "::ffff:10.0.0.9", True),
     ],
 )
-def test_only_addresses_in_metrics_allow_get_an_answer(app_config, allow, address, allowed):
-    if app_config["TEST_PG_SCHEMA"]:
-        pytest.skip("an address rule: one database is enough")
+def test_only_addresses_in_metrics_allow_get_an_answer(sqlite_config, allow, address, allowed):
     from app import create_app
 
-    config = dict(app_config) if allow is None else {**app_config, "METRICS_ALLOW": allow}
+    config = dict(sqlite_config) if allow is None else {**sqlite_config, "METRICS_ALLOW": allow}
     response = create_app(config).test_client().get("/metrics", environ_base={"REMOTE_ADDR": address})
     assert response.status_code == (200 if allowed else 404)
     if not allowed:
         assert "flea_http_requests" not in response.get_data(as_text=True)
 
 
-def test_a_bad_metrics_allow_stops_the_start_with_a_clear_message(app_config):
+def test_a_bad_metrics_allow_stops_the_start_with_a_clear_message(sqlite_config):
     from app import create_app
 
     with pytest.raises(ValueError, match="METRICS_ALLOW: 'localhost' is not an IP address or network"):
-        create_app({**app_config, "METRICS_ALLOW": "127.0.0.1,localhost"})
+        create_app({**sqlite_config, "METRICS_ALLOW": "127.0.0.1,localhost"})
 
 
 # ---------------------------------------------------------------- several gunicorn workers
@@ -189,3 +187,28 @@ def test_several_gunicorn_workers_report_one_consistent_count(tmp_path):
         server.wait(timeout=30)
         log.close()
     assert "Booting worker" in (tmp_path / "gunicorn.log").read_text()
+
+
+def test_with_the_database_down_a_scrape_still_gives_the_request_figures(sqlite_config):
+    from app import create_app
+    from models.db import close_all
+    from tests.conftest import prepare_database
+
+    app = create_app(sqlite_config)
+    with app.app_context():
+        prepare_database(sqlite_config)
+    close_all()
+    client = app.test_client()
+    client.get("/pristroy/")
+    close_all()  # a pooled connection would go on reading the removed file
+    path = sqlite_config["DATABASE_URL"].removeprefix("sqlite:///")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    os.makedirs(path)  # a folder where the file was: "unable to open database file"
+    response = scrape(client)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    values = samples(response.get_data(as_text=True))
+    assert requests_count(values, "showcase.index") >= 1
+    assert ("flea_moderation_queue", frozenset()) not in values

@@ -116,7 +116,7 @@ def test_no_password_token_cookie_or_session_in_any_log(app, client, make_user, 
     assert "password" not in request_log.getvalue().lower()
 
 
-@pytest.mark.parametrize(("language", "word"), [("en", "Reference: "), ("ru", "Номер для справки: ")])
+@pytest.mark.parametrize(("language", "word"), [("en", "Reference: <samp>"), ("ru", "Номер для справки: <samp>")])
 def test_error_pages_show_the_request_id_translated(app, client, request_log, language, word):
     response = client.get("/no/such/page", headers={"Accept-Language": language})
     assert response.status_code == 404
@@ -135,7 +135,7 @@ def test_a_server_error_shows_its_reference_and_logs_it_with_the_traceback(app, 
         response = app.test_client().get("/boom")
     assert response.status_code == 500
     request_id = response.headers["X-Request-ID"]
-    assert f"Reference: {request_id}" in response.get_data(as_text=True)
+    assert f"Reference: <samp>{request_id}</samp>" in response.get_data(as_text=True)
     assert f" {request_id} GET /boom 500 " in lines(request_log)[-1]
     (error,) = [r for r in caplog.records if r.name == app.logger.name]
     assert f"[request {request_id}]" in error.getMessage() and error.exc_info
@@ -152,4 +152,4 @@ def test_the_unavailable_page_shows_the_request_id(app, client, monkeypatch):
     monkeypatch.setattr(public.showcase, "render_template", down)
     response = client.get("/pristroy/")
     assert response.status_code == 503
-    assert f"Reference: {response.headers['X-Request-ID']}" in response.get_data(as_text=True)
+    assert f"Reference: <samp>{response.headers['X-Request-ID']}</samp>" in response.get_data(as_text=True)
