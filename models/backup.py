@@ -191,6 +191,7 @@ def backup(directory):
     if os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
         raise BackupError(f"{directory} is not an empty folder: give a new or empty one.")
     os.makedirs(directory, exist_ok=True)
+    os.chmod(directory, 0o700)  # it holds every account's data: for the operator only
     uploads = current_app.config["UPLOAD_DIR"]
     target = os.path.join(directory, UPLOADS)
     os.makedirs(target, exist_ok=True)
@@ -349,12 +350,28 @@ def _summary(counts):
     return ", ".join(f"{table} {n}" for table, n in counts.items() if n)
 
 
+def _database_errors():
+    errors = [sqlite3.Error, OSError]
+    try:
+        import psycopg2
+
+        errors.append(psycopg2.Error)
+    except ImportError:  # SQLite-only installs
+        pass
+    return tuple(errors)
+
+
 @click.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False))
 @with_appcontext
 def backup_command(directory):
     """Back up the database and the photos into DIRECTORY (new or empty), while the app serves."""
-    manifest = backup(directory)
+    try:
+        manifest = backup(directory)
+    except _database_errors() as exc:
+        raise BackupError(
+            f"Backup failed: {exc}. {directory} has no manifest, so it is not a backup: delete it and try again."
+        ) from exc
     click.echo(f"Backed up the {manifest['database']} database and {manifest['files']} photo files to {directory}.")
     click.echo(f"Rows: {_summary(manifest['counts']) or 'none'}.")
 
@@ -364,7 +381,10 @@ def backup_command(directory):
 @with_appcontext
 def restore_command(directory):
     """Restore a backup made by `backup` into an empty database and an empty upload folder."""
-    manifest, counts, files = restore(directory)
+    try:
+        manifest, counts, files = restore(directory)
+    except _database_errors() as exc:
+        raise BackupError(f"Restore failed, nothing was restored: {exc}") from exc
     click.echo(f"Restored the backup of {manifest['created_at']}: {files} photo files.")
     click.echo(f"Rows: {_summary(counts) or 'none'}.")
 

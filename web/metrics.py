@@ -47,6 +47,19 @@ def multiprocess_mode():
     return bool(os.environ.get(MULTIPROCESS_ENV))
 
 
+def on_starting(server):
+    """For gunicorn's `on_starting` hook: start from an empty PROMETHEUS_MULTIPROC_DIR.
+
+    Files left by an earlier run would add its counts to this one's.
+    """
+    folder = os.environ.get(MULTIPROCESS_ENV)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(folder, name))
+
+
 def child_exit(server, worker):
     """For gunicorn's `child_exit` hook: forget the live gauges of a worker that ended."""
     if multiprocess_mode():

@@ -134,6 +134,10 @@ workers = 3
 max_requests = 5  # workers end and are replaced during the test: their counts must stay
 
 
+def on_starting(server):
+    web.metrics.on_starting(server)
+
+
 def child_exit(server, worker):
     web.metrics.child_exit(server, worker)
 """
@@ -142,6 +146,37 @@ def child_exit(server, worker):
 def _get(url):
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read().decode()
+
+
+def _serve_and_count(tmp_path, env, requests):
+    """Start gunicorn, make `requests` showcase requests, return the counts several scrapes report."""
+    log = open(tmp_path / "gunicorn.log", "ab")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(tmp_path / "gunicorn.conf.py")]
+        + ["-b", f"127.0.0.1:{SERVED_APP_PORT}", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{SERVED_APP_PORT}"
+    try:
+        wait_for_port(SERVED_APP_PORT, timeout=60)
+        for _ in range(requests):
+            assert _get(f"{base}/pristroy/")[0] == 200
+        counts = set()
+        for _ in range(6):  # answered by different workers, some of them new
+            status, text = _get(f"{base}/metrics")
+            assert status == 200
+            counts.add(requests_count(samples(text), "showcase.index"))
+            time.sleep(0.05)
+        return counts
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+        wait_for_port(SERVED_APP_PORT, up=False)
 
 
 def test_several_gunicorn_workers_report_one_consistent_count(tmp_path):
@@ -160,32 +195,10 @@ def test_several_gunicorn_workers_report_one_consistent_count(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "init-db"], cwd=ROOT, env=env, check=True, capture_output=True
     )
-    log = open(tmp_path / "gunicorn.log", "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(tmp_path / "gunicorn.conf.py")]
-        + ["-b", f"127.0.0.1:{SERVED_APP_PORT}", "app:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{SERVED_APP_PORT}"
-    try:
-        wait_for_port(SERVED_APP_PORT, timeout=60)
-        for _ in range(24):
-            assert _get(f"{base}/pristroy/")[0] == 200
-        counts = set()
-        for _ in range(6):  # answered by different workers, some of them new
-            status, text = _get(f"{base}/metrics")
-            assert status == 200
-            counts.add(requests_count(samples(text), "showcase.index"))
-            time.sleep(0.05)
-        assert counts == {24}, counts
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+    assert _serve_and_count(tmp_path, env, 24) == {24}
+    assert os.listdir(multiproc), "the workers wrote their counts there"
+    # A new start counts from zero: the files of the last run are cleared by on_starting.
+    assert _serve_and_count(tmp_path, env, 3) == {3}
     assert "Booting worker" in (tmp_path / "gunicorn.log").read_text()
 
 
