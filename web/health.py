@@ -90,12 +90,13 @@ def health():
     if problems["database"]:
         problems["schema"] = "unknown"
     else:
-        with real.connection_context():
-            problems["schema"] = check_schema(real)
-            try:
+        problems["schema"] = "unknown"
+        try:
+            with real.connection_context():
+                problems["schema"] = check_schema(real)
                 outbox = outbox_backlog()
-            except Exception as exc:  # e.g. no outbox table yet on a schema that is behind
-                log.warning("Health check: could not count the outbox: %s", exc)
+        except Exception as exc:  # e.g. no outbox table yet on a schema that is behind
+            log.warning("Health check: could not count the outbox: %s", exc)
     ok = not any(problems.values())
     body = {
         "status": "ok" if ok else "error",

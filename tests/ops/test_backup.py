@@ -199,3 +199,15 @@ def test_restore_refuses_a_non_empty_upload_folder_and_the_wrong_database_kind(a
     (tmp_path / "b" / "manifest.json").write_text(json.dumps(manifest))
     result = app.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
     assert result.exit_code == 1 and "This is a backup of a" in result.output
+
+
+def test_a_backup_of_an_unreachable_database_fails_with_a_clear_message(sqlite_config, tmp_path):
+    from tests.ops.conftest import PORT_BASE
+
+    nowhere = f"postgresql://postgres@127.0.0.1:{PORT_BASE + 19}/nothing"  # nothing listens there
+    app = create_app({**sqlite_config, "DATABASE_URL": nowhere})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 1
+    assert "Backup failed:" in result.output and "has no manifest, so it is not a backup" in result.output
+    assert "Traceback" not in result.output
