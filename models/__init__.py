@@ -16,6 +16,7 @@ from .reports import Report, ReportReason
 from .search import create_search_index
 from .submissions import FormSubmission
 from .users import Role, User, UserRoles
+from .webhooks import WebhookEvent
 
 ALL_MODELS = [
     Role,
@@ -33,6 +34,7 @@ ALL_MODELS = [
     DeclineTemplate,
     Report,
     FormSubmission,
+    WebhookEvent,
 ]
 
 
@@ -92,6 +94,7 @@ __all__ = [
     "Role",
     "User",
     "UserRoles",
+    "WebhookEvent",
     "create_tables",
     "db",
 ]

@@ -8,14 +8,25 @@ from peewee import SQL, Case, fn
 from .listings import Listing, ListingStatus
 from .outbox import OutgoingMail
 from .users import utcnow
+from .webhooks import WebhookEvent
+
+
+def _undelivered(model, done_field):
+    """`{"pending": n, "failed": n}` of a delivery queue (failed = given up on). One query."""
+    failed = fn.SUM(Case(None, [(model.failed_at.is_null(False), 1)], 0))
+    row = model.select(fn.COUNT(SQL("*")), failed).where(done_field.is_null()).tuples().get()
+    total, failed_count = int(row[0] or 0), int(row[1] or 0)
+    return {"pending": total - failed_count, "failed": failed_count}
 
 
 def outbox_backlog():
-    """Mail not sent yet: `{"pending": n, "failed": n}` (failed = given up on). One query."""
-    failed = fn.SUM(Case(None, [(OutgoingMail.failed_at.is_null(False), 1)], 0))
-    row = OutgoingMail.select(fn.COUNT(SQL("*")), failed).where(OutgoingMail.sent_at.is_null()).tuples().get()
-    total, failed_count = int(row[0] or 0), int(row[1] or 0)
-    return {"pending": total - failed_count, "failed": failed_count}
+    """Mail not sent yet. One query."""
+    return _undelivered(OutgoingMail, OutgoingMail.sent_at)
+
+
+def webhook_backlog():
+    """Listing events not delivered to the store yet. One query."""
+    return _undelivered(WebhookEvent, WebhookEvent.delivered_at)
 
 
 def moderation_queue():
@@ -40,5 +51,5 @@ def moderation_queue():
 
 
 def figures():
-    """Everything that is waiting, for `/metrics`: two queries in all."""
-    return {"outbox": outbox_backlog(), "moderation": moderation_queue()}
+    """Everything that is waiting, for `/metrics`: three queries in all."""
+    return {"outbox": outbox_backlog(), "webhooks": webhook_backlog(), "moderation": moderation_queue()}

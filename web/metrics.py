@@ -2,7 +2,8 @@
 
 Requests are counted by endpoint, method and status, and timed by endpoint, as
 each one finishes. The backlogs (mail in the outbox, the moderation queue and its
-oldest listing's age) are read from the database when Prometheus scrapes.
+oldest listing's age, events not yet delivered to the store) are read from the
+database when Prometheus scrapes.
 
 Several gunicorn workers: with `PROMETHEUS_MULTIPROC_DIR` set (before the app is
 imported) every worker writes its counts to files there and any worker's
@@ -79,6 +80,12 @@ class BacklogCollector:
         for state in ("pending", "failed"):
             outbox.add_metric([state], self.figures["outbox"][state])
         yield outbox
+        webhooks = GaugeMetricFamily(
+            "flea_webhook_backlog", "Listing events not delivered to the store yet, by state", labels=["state"]
+        )
+        for state in ("pending", "failed"):
+            webhooks.add_metric([state], self.figures["webhooks"][state])
+        yield webhooks
         yield GaugeMetricFamily(
             "flea_moderation_queue", "Listings waiting for moderation", value=self.figures["moderation"]["waiting"]
         )

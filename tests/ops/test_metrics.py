@@ -70,11 +70,20 @@ def test_backlog_gauges_are_read_at_scrape_time(app, client, alice, admin, make_
     for n in range(3):
         queue_mail(f"u{n}@example.com", "Hi", "Body")
     OutgoingMail.update(failed_at=utcnow()).where(OutgoingMail.recipient == "u0@example.com").execute()
+    from models.webhooks import WebhookEvent
+
+    WebhookEvent.delete().execute()
+    for n, (delivered, failed) in enumerate([(None, None), (None, None), (None, utcnow()), (utcnow(), None)]):
+        WebhookEvent.create(
+            event_id=f"e{n}", event="listing.approve", listing_id=1, body="{}", delivered_at=delivered, failed_at=failed
+        )
     values = samples(scrape(client).get_data(as_text=True))
     assert values[("flea_moderation_queue", frozenset())] == 3
     assert 7200 <= values[("flea_moderation_oldest_age_seconds", frozenset())] < 7200 + 60
     assert values[("flea_outbox_backlog", frozenset({"state": "pending"}.items()))] == 2
     assert values[("flea_outbox_backlog", frozenset({"state": "failed"}.items()))] == 1
+    assert values[("flea_webhook_backlog", frozenset({"state": "pending"}.items()))] == 2
+    assert values[("flea_webhook_backlog", frozenset({"state": "failed"}.items()))] == 1
 
 
 def test_a_scrape_runs_the_same_queries_however_long_the_queues(app, client, alice, make_listing, caplog):
@@ -89,9 +98,12 @@ def test_a_scrape_runs_the_same_queries_however_long_the_queues(app, client, ali
     make_listing(alice)
     queue_mail("a@example.com", "Hi", "Body")
     few = queries_of_a_scrape()
+    from models.webhooks import WebhookEvent
+
     for n in range(6):
         make_listing(alice)
         queue_mail(f"b{n}@example.com", "Hi", "Body")
+        WebhookEvent.create(event_id=f"q{n}", event="listing.put_up", listing_id=1, body="{}")
     assert queries_of_a_scrape() == few
 
 
