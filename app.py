@@ -56,7 +56,7 @@ def create_app(config=None):
 def main():
     """`python app.py`: create the SQLite schema, load the demo data if empty, serve."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app()
+    app = create_app({"DEVELOPMENT": True})  # no warnings about production settings
     from models import create_tables, db
     from models.demo import DEMO_ACCOUNTS, load_demo_data, needs_demo_data
 

@@ -150,3 +150,6 @@ def init_app(app):
     app.cli.add_command(send_mail_command)
     app.cli.add_command(run_jobs_command)
     app.cli.add_command(check_command)
+    from . import backup  # `backup DIR`, `restore DIR`
+
+    backup.init_app(app)

@@ -47,6 +47,8 @@ RULES = {
     "reviews.report_comment": LOGGED_IN,
     "reviews.delete": AUTHOR,
     "i18n.set_language": PUBLIC,  # anyone may pick a language
+    "healthz": PUBLIC,  # for load balancers: says only what is up
+    "metrics": PUBLIC,  # by address (METRICS_ALLOW), not by account: others get 404
 }
 ADMIN_PREFIXES = ("admin.", "pristroy.", "comments.", "moderation_log.", "decline_templates.", "reports.", "users.")
 

@@ -4,12 +4,14 @@
 and never from each other; nothing here imports either of them.
 """
 
+import logging
+
 from flask import has_request_context
 from flask_security import PeeweeUserDatastore, current_user
 
 from models import ListingStatus, Notification, Role, User, UserRoles, db
 
-from . import auth, errors, headers, i18n, urls
+from . import auth, config, errors, headers, health, i18n, metrics, request_log, urls
 from .extensions import babel, csrf, limiter, mail, security
 
 
@@ -23,6 +25,11 @@ def _unread_notifications():
 def init_app(app):
     """Bind the extensions and install what every page needs, before any blueprint."""
     urls.init_app(app)  # first: its `int` converter must be in place before any rule is added
+    request_log.init_app(app)
+    health.init_app(app)  # answers /healthz before any other hook runs
+    metrics.init_app(app)
+    for warning in config.production_warnings(app):
+        logging.getLogger("flea_market").warning(warning)
     headers.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

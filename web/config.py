@@ -86,9 +86,6 @@ SETTINGS = [
     ),
     Setting("UPLOAD_DIR", os.path.join(ROOT, "uploads"), env=True, doc="where listing photos are stored"),
     Setting(
-        "PUBLIC_URL", "http://127.0.0.1:5000", env=True, doc="the site's address, in mails, feeds and canonical links"
-    ),
-    Setting(
         "DATABASE_CONNECT_TIMEOUT",
         5.0,
         float,
@@ -138,6 +135,19 @@ SETTINGS = [
     Setting("WEBHOOK_TIMEOUT", 5.0, float, env=True, doc="seconds to wait for the store to answer an event"),
     Setting("HOST", "127.0.0.1", env=True, doc="the address `python app.py` listens on"),
     Setting("PORT", 5000, int, env=True, doc="the port `python app.py` listens on"),
+    Setting(
+        "PUBLIC_URL",
+        lambda c: local_url(c["HOST"], c["PORT"]),
+        env=True,
+        doc="the site's address, in mails, feeds and canonical links; unset: HOST and PORT (a warning in production)",
+    ),
+    Setting("LOG_FORMAT", "plain", env=True, doc="`json`: each request's log line as one JSON object"),
+    Setting(
+        "METRICS_ALLOW",
+        "127.0.0.1,::1",
+        env=True,
+        doc="comma-separated addresses or networks (CIDR) that may read /metrics; others get 404",
+    ),
     # ------------------------------------------------ the app's own
     Setting("STORE_NAME", None, doc="the store's name in the header and titles (else the translated word Store)"),
     Setting("SHOWCASE_PAGE_SIZE", 24, int, doc="listings per showcase page"),
@@ -149,6 +159,13 @@ SETTINGS = [
     Setting("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes", doc="login attempts per account and address"),
     Setting("LOGIN_LIMIT_PER_ADDRESS", "60 per 10 minutes", doc="login attempts per address, all accounts"),
     Setting("LANGUAGES", ["en", "ru"], same, doc="the switcher's choices; each but English has a catalog"),
+    Setting(
+        "DEVELOPMENT",
+        False,
+        same,
+        doc="set by `python app.py`: no warnings about settings production needs (see production_warnings)",
+    ),
+    Setting("HEALTH_CHECK_TIMEOUT", 2.0, float, doc="seconds each check of /healthz may take (database, Redis)"),
     # ------------------------------------------------ Flask and its extensions
     Setting("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, int, doc="largest request: a 10 MB photo plus the form around it"),
     Setting("BABEL_DEFAULT_LOCALE", "en", doc="the language when nothing else decides"),
@@ -217,10 +234,14 @@ BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 def load(overrides=None, environ=None):
-    """The whole configuration: defaults, then the environment, then `overrides`."""
+    """The whole configuration: defaults, then the environment, then `overrides`.
+
+    `DEFAULTED` lists the settings nobody gave a value (for `production_warnings`).
+    """
     overrides = dict(overrides or {})
     environ = os.environ if environ is None else environ
     config = {}
+    defaulted = set()
     for setting in SETTINGS:
         if setting.name in overrides:
             value = overrides[setting.name]
@@ -230,9 +251,48 @@ def load(overrides=None, environ=None):
             value = None
         else:
             value = setting.default
+            defaulted.add(setting.name)
         if callable(setting.default) and not value:
+            defaulted.add(setting.name)
             value = setting.default(config)
         config[setting.name] = value
     # Anything else (TESTING, a test's own switches) goes to Flask as given.
     config.update({k: v for k, v in overrides.items() if k not in BY_NAME})
+    config["DEFAULTED"] = frozenset(defaulted)
     return config
+
+
+def local_url(host, port):
+    """The address `python app.py` serves on, as a browser on this machine reaches it."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def is_development(app):
+    """Development is `python app.py` (it sets DEVELOPMENT), Flask's debug mode or the tests.
+
+    Everything else (gunicorn running `create_app()`, `flask --app app` commands
+    beside it) counts as production.
+    """
+    return bool(app.config["DEVELOPMENT"] or app.debug or app.testing)
+
+
+def production_warnings(app):
+    """What production lacks, one sentence each (logged at start by `web.init_app`)."""
+    if is_development(app):
+        return []
+    config = app.config
+    found = []
+    if "PUBLIC_URL" in config["DEFAULTED"]:
+        found.append(
+            f"PUBLIC_URL is not set: links in mails and feeds point to {config['PUBLIC_URL']}. "
+            "Set PUBLIC_URL to the site's public address."
+        )
+    if not config["MAIL_SERVER"]:
+        found.append(
+            "MAIL_SERVER is not set: mail is written as .eml files to instance/outbox/ and reaches nobody. "
+            "Set MAIL_SERVER in production."
+        )
+    return found

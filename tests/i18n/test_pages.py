@@ -31,7 +31,8 @@ ALLOWED_LATIN = {
 
 
 def visible_text(page):
-    page = re.sub(r"<(script|style|datalist)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    # <samp>: what the machine says, such as an error page's request id, is no language.
+    page = re.sub(r"<(script|style|datalist|samp)\b.*?</\1>", " ", page, flags=re.S | re.I)
     page = re.sub(r"<!--.*?-->", " ", page, flags=re.S)
     # Readable attributes count as text too.
     attrs = " ".join(re.findall(r'\b(?:title|alt|placeholder|aria-label)="([^"]*)"', page))
