@@ -53,7 +53,7 @@ def db_upgrade_command():
 @db_group.command("status")
 @with_appcontext
 def db_status_command():
-    """List every migration: applied (with its time, UTC) or pending."""
+    """List every migration: applied (with its time) or pending."""
     _connect()
     done = migrations.applied(db.database.obj)
     known = migrations.names()
@@ -64,11 +64,13 @@ def db_status_command():
         elif done[name] is None:
             state = "applied (the first release's tables; recorded by the next upgrade)"
         else:
-            state = f"applied {done[name]:%Y-%m-%d %H:%M:%S}"
+            state = f"applied {done[name]:%Y-%m-%d %H:%M:%S} UTC"
         click.echo(f"{name:<{width}}  {state}")
     for name in done:
         if name not in known:
-            click.echo(f"{name:<{width}}  applied {done[name]:%Y-%m-%d %H:%M:%S}, unknown to this version of the app")
+            click.echo(
+                f"{name:<{width}}  applied {done[name]:%Y-%m-%d %H:%M:%S} UTC, unknown to this version of the app"
+            )
     waiting = [name for name in known if name not in done]
     if waiting:
         click.echo(f"{len(waiting)} pending: run flask --app app db upgrade")

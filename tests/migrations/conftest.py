@@ -106,14 +106,16 @@ def release1_config(release1_url, tmp_path):
 
 
 @pytest.fixture
-def make_app():
-    """create_app for a configuration; its connections are closed after the test."""
+def make_app(tmp_path):
+    """create_app for a configuration (folders under the test's own by default); its connections
+    are closed after the test."""
     from app import create_app
 
     apps = []
 
     def _make(config):
-        flask_app = create_app(config)
+        folders = {"INSTANCE_PATH": str(tmp_path / "instance"), "UPLOAD_DIR": str(tmp_path / "uploads")}
+        flask_app = create_app({**folders, "SECRET_KEY": "x", **config})
         apps.append(flask_app)
         return flask_app
 

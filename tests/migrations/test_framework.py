@@ -133,3 +133,25 @@ def test_init_db_on_an_empty_database_is_db_upgrade_plus_the_admin_role(blank_ur
     for database in (init_db, upgraded_db):
         roles = database.execute_sql('SELECT "name", "description" FROM "role"').fetchall()
         assert roles == [("admin", "Store administrator")]
+
+
+def test_db_status_names_pending_steps_and_steps_of_a_newer_version(blank_url, open_db, make_app):
+    url = blank_url()
+    database = open_db(url)
+    migrations.upgrade(database)
+    last = migrations.names()[-1]
+    database.execute_sql(f'DELETE FROM "schema_migration" WHERE "name" = \'{last}\'')
+    database.execute_sql(
+        'INSERT INTO "schema_migration" ("name", "applied_at") VALUES (\'m9999_from_later\', \'2030-01-02 03:04:05\')'
+    )
+    result = make_app({"DATABASE_URL": url, "SECRET_KEY": "x"}).test_cli_runner().invoke(args=["db", "status"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split()[:2] for line in lines[:-2]] == [[n, "applied"] for n in migrations.names()[:-1]] + [
+        [last, "pending"]
+    ]
+    assert lines[-2].split(None, 1) == [
+        "m9999_from_later",
+        "applied 2030-01-02 03:04:05 UTC, unknown to this version of the app",
+    ]
+    assert lines[-1] == "1 pending: run flask --app app db upgrade"
