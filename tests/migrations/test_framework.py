@@ -155,3 +155,21 @@ def test_db_status_names_pending_steps_and_steps_of_a_newer_version(blank_url, o
         "applied 2030-01-02 03:04:05 UTC, unknown to this version of the app",
     ]
     assert lines[-1] == "1 pending: run flask --app app db upgrade"
+
+
+def test_the_readme_first_admin_on_a_new_install_after_db_upgrade(blank_url, make_app):
+    """`db upgrade` on an empty database, then the README's two Flask-Security commands."""
+    from tests.conftest import login
+
+    app = make_app({"DATABASE_URL": blank_url(), "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    created = runner.invoke(
+        args=["users", "create", "--username", "boss", "boss@example.com", "--password", "Tr1cky-pass-9", "--active"]
+    )
+    assert created.exit_code == 0, created.output
+    granted = runner.invoke(args=["roles", "add", "boss@example.com", "admin"])
+    assert granted.exit_code == 0, granted.output
+    client = app.test_client()
+    assert login(client, "boss", "Tr1cky-pass-9").status_code == 302
+    assert client.get("/admin/").status_code == 200
