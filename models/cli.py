@@ -4,13 +4,17 @@ import time
 
 import click
 from flask.cli import with_appcontext
+from peewee import OperationalError
 
 from . import migrations
 from .db import db
 
 
 def _connect():
-    db.database.connect(reuse_if_open=True)
+    try:
+        db.database.connect(reuse_if_open=True)
+    except OperationalError as exc:
+        raise click.ClickException(f"The database does not answer: {exc}".strip()) from exc
 
 
 def _upgrade():

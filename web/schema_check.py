@@ -2,13 +2,14 @@
 
 The check runs when the app is made (after applying the pending migrations when
 `UPGRADE_SCHEMA_AT_START` is set, as `python app.py` does) and, until it passes,
-before each request (a database that is unreachable at start is checked once it
-answers); once the schema is up to date no request pays for it again. While the schema is behind,
-one log line tells the operator what to run and every page answers 503 with the
-"temporarily unavailable" page (JSON under `/api/`), never a 500 from a missing
-table or column. Static files are served, and `/healthz` reports the pending
-migrations itself (`models.migrations.pending`). The CLI never goes through here,
-so `flask --app app db upgrade` works.
+before each request: a database that does not answer at start is checked once it
+does. Once the schema is up to date no request pays for the check again.
+
+While the schema is behind, one log line tells the operator what to run and every
+page answers 503 with the "temporarily unavailable" page (JSON under `/api/`),
+never a 500 from a missing table or column. Static files are served, and
+`/healthz` reports the pending migrations itself (`models.migrations.pending`).
+Commands of the CLI don't go through here, so `flask --app app db upgrade` works.
 """
 
 import logging

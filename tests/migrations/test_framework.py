@@ -173,3 +173,11 @@ def test_the_readme_first_admin_on_a_new_install_after_db_upgrade(blank_url, mak
     client = app.test_client()
     assert login(client, "boss", "Tr1cky-pass-9").status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_db_commands_say_when_the_database_does_not_answer(tmp_path, make_app):
+    app = make_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-folder' / 'flea.db'}"})
+    for command in (["db", "status"], ["db", "upgrade"], ["init-db"]):
+        result = app.test_cli_runner().invoke(args=command)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("Error: The database does not answer: unable to open database file"), command
