@@ -17,6 +17,7 @@ from .photos import Photo
 from .reports import Report, ReportReason
 from .submissions import FormSubmission
 from .users import Role, User, UserRoles
+from .webhooks import WebhookEvent
 
 ALL_MODELS = [
     Role,
@@ -34,6 +35,7 @@ ALL_MODELS = [
     DeclineTemplate,
     Report,
     FormSubmission,
+    WebhookEvent,
 ]
 
 
@@ -66,6 +68,7 @@ __all__ = [
     "Role",
     "User",
     "UserRoles",
+    "WebhookEvent",
     "create_tables",
     "db",
 ]
