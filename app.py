@@ -38,7 +38,9 @@ def create_app(config=None):
     import admin_views
     import public
     from models import cli
+    from web import schema_check
 
+    schema_check.init_app(app)  # right after the database's hook: before any hook that queries
     web.init_app(app)
     public.init_app(app)
     admin_views.init_app(app)
@@ -54,15 +56,18 @@ def create_app(config=None):
 
 
 def main():
-    """`python app.py`: create the SQLite schema, load the demo data if empty, serve."""
+    """`python app.py`: create or upgrade the SQLite schema, load the demo data if empty, serve."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app({"DEVELOPMENT": True})  # no warnings about production settings
-    from models import create_tables, db
+    from models import db
     from models.demo import DEMO_ACCOUNTS, load_demo_data, needs_demo_data
+    from models.migrations import MigrationError
 
+    try:
+        app = create_app({"DEVELOPMENT": True, "UPGRADE_SCHEMA_AT_START": True})
+    except MigrationError as exc:
+        raise SystemExit(f"The database could not be upgraded: {exc}") from exc
     with app.app_context():
         db.database.connect(reuse_if_open=True)
-        create_tables()
         if needs_demo_data():
             load_demo_data()
             print("Loaded the demo data.")

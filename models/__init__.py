@@ -1,19 +1,20 @@
 """The data and the rules of the flea market.
 
-Re-exports the models and lists them all, in creation order, for `init-db`.
+Re-exports the models and lists them all. The schema itself is built by the
+versioned migrations in `models/migrations/`; tests/migrations checks that what
+they build is what these models declare.
 """
 
 from .comments import Comment, CommentReport
 from .db import db
 from .decline_templates import DeclineTemplate
-from .listings import Listing, ListingStatus, create_queue_rank
+from .listings import Listing, ListingStatus
 from .moderation import ModerationEvent
 from .notifications import Notification, NotificationKind
 from .orders import Order, OrderLine, OrderStatus, Product
 from .outbox import OutgoingMail
 from .photos import Photo
 from .reports import Report, ReportReason
-from .search import create_search_index
 from .submissions import FormSubmission
 from .users import Role, User, UserRoles
 from .webhooks import WebhookEvent
@@ -39,39 +40,12 @@ ALL_MODELS = [
 ]
 
 
-def add_missing_columns():
-    """Add the columns a model has and its existing table lacks (a database of an earlier release).
-
-    Runs before the indexes are created, since an index may name a new column.
-    Only additions, each with the field's default for rows already there; the
-    versioned migrations of `db upgrade` are to take this over.
-    """
-    from playhouse.migrate import SchemaMigrator, migrate
-
-    real = db.database.obj
-    tables = set(real.get_tables())
-    migrator = SchemaMigrator.from_database(real)
-    operations = []
-    for model in ALL_MODELS:
-        table = model._meta.table_name
-        if table not in tables:
-            continue
-        present = {column.name for column in real.get_columns(table)}
-        for field in model._meta.sorted_fields:
-            if field.column_name not in present:
-                operations.append(migrator.add_column(table, field.column_name, field))
-    if operations:
-        migrate(*operations)
-    return len(operations)
-
-
 def create_tables():
-    """Create missing tables, columns and indexes; safe to run again."""
-    with db.database.atomic():
-        add_missing_columns()
-        db.database.create_tables(ALL_MODELS, safe=True)
-        create_queue_rank()
-        create_search_index()
+    """Bring the schema up to date (`init-db`, `db upgrade`): on an empty database that
+    creates it; safe to run again. Returns the names of the migrations applied."""
+    from . import migrations
+
+    return migrations.upgrade(db.database.obj)
 
 
 __all__ = [

@@ -1,29 +1,85 @@
-"""Command-line commands: `flask --app app init-db | demo-data | send-mail | run-jobs | check`."""
+"""Command-line commands (`flask --app app ...`): init-db, db, demo-data, send-mail, run-jobs, check."""
 
 import time
 
 import click
 from flask.cli import with_appcontext
+from peewee import OperationalError
 
-from . import create_tables
+from . import migrations
 from .db import db
 
 
 def _connect():
-    db.database.connect(reuse_if_open=True)
+    try:
+        db.database.connect(reuse_if_open=True)
+    except OperationalError as exc:
+        raise click.ClickException(f"The database does not answer: {exc}".strip()) from exc
+
+
+def _upgrade():
+    """Apply the pending migrations, saying which; a step that fails is a clear error (exit 1)."""
+    _connect()
+    try:
+        names = migrations.upgrade(db.database.obj)
+    except migrations.MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name in names:
+        click.echo(f"Applied {name}")
+    return names
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create missing tables, columns and indexes, and the `admin` role (safe to run again)."""
+    """Create the schema on an empty database (the same as `db upgrade`) and the `admin` role; safe to run again."""
     from .users import Role
 
-    _connect()
-    create_tables()
+    _upgrade()
     # So that `flask --app app roles add EMAIL admin` works on a new install.
     Role.get_or_create(name="admin", defaults={"description": "Store administrator"})
     click.echo("Database ready.")
+
+
+@click.group("db")
+def db_group():
+    """Schema migrations: `db upgrade` applies what is pending, `db status` lists them."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade_command():
+    """Bring the database to the current schema, keeping its data (back it up first)."""
+    if not _upgrade():
+        click.echo("The database schema is up to date.")
+
+
+@db_group.command("status")
+@with_appcontext
+def db_status_command():
+    """List every migration: applied (with its time) or pending."""
+    _connect()
+    done = migrations.applied(db.database.obj)
+    known = migrations.names()
+    width = max(len(name) for name in [*known, *done])
+    for name in known:
+        if name not in done:
+            state = "pending"
+        elif done[name] is None:
+            state = "applied (the first release's tables; recorded by the next upgrade)"
+        else:
+            state = f"applied {done[name]:%Y-%m-%d %H:%M:%S} UTC"
+        click.echo(f"{name:<{width}}  {state}")
+    for name in done:
+        if name not in known:
+            click.echo(
+                f"{name:<{width}}  applied {done[name]:%Y-%m-%d %H:%M:%S} UTC, unknown to this version of the app"
+            )
+    waiting = [name for name in known if name not in done]
+    if waiting:
+        click.echo(f"{len(waiting)} pending: run flask --app app db upgrade")
+    else:
+        click.echo("The database schema is up to date.")
 
 
 @click.command("demo-data")
@@ -34,8 +90,7 @@ def demo_data_command(listings, seed):
     """Load the demo accounts, products and orders (safe to run again)."""
     from .demo import DEMO_ACCOUNTS, generate_listings, load_demo_data
 
-    _connect()
-    create_tables()
+    _upgrade()
     load_demo_data()
     click.echo("Demo accounts: " + ", ".join(f"{a['username']} / {a['password']}" for a in DEMO_ACCOUNTS))
     if listings:
@@ -146,6 +201,7 @@ def check_command(fix):
 
 def init_app(app):
     app.cli.add_command(init_db_command)
+    app.cli.add_command(db_group)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(run_jobs_command)

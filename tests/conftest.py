@@ -127,6 +127,8 @@ def app(app_config):
             limiter.reset()
     with flask_app.app_context():
         prepare_database(app_config)
+        # The schema is up to date now: check it here, so no test's first request pays for it.
+        assert flask_app.extensions["schema_check"].passes()
         yield flask_app
         if not db.database.is_closed():
             db.database.close()

@@ -154,6 +154,12 @@ SETTINGS = [
     Setting("HOME_COLLECTION_SIZE", 8, int, doc="listings in the home page's Flea market collection"),
     Setting("SHOWCASE_COUNT_TTL", 30, int, doc="seconds a showcase's count of matches is reused"),
     Setting("STAGED_PHOTO_TTL", 86400, int, doc="seconds a photo chosen on a refused form is kept for its next submit"),
+    Setting(
+        "UPGRADE_SCHEMA_AT_START",
+        False,
+        same,
+        doc="apply pending migrations when the app is made (`python app.py` does), instead of refusing to serve",
+    ),
     Setting("COMMENT_MAX_LENGTH", 2000, int, doc="the item page's comment box limit"),
     Setting("COMMENT_RATE_LIMIT", "5 per minute", doc="comments per user (or address) as a Flask-Limiter limit"),
     Setting("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes", doc="login attempts per account and address"),

@@ -40,7 +40,9 @@ def _warnings_at_start(caplog, overrides, environ=None, monkeypatch=None):
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="flea_market"):
         create_app(overrides)
-    return [r.getMessage() for r in caplog.records if r.name == "flea_market"]
+    # The fresh database's own line (schema behind: run db upgrade) is another check's.
+    messages = [r.getMessage() for r in caplog.records if r.name == "flea_market"]
+    return [m for m in messages if not m.startswith("The database schema is behind")]
 
 
 def test_production_without_public_url_or_mail_server_warns_at_start(production_config, caplog, monkeypatch):
@@ -74,4 +76,4 @@ def test_python_app_py_is_development(monkeypatch):
     monkeypatch.setattr(logging, "basicConfig", lambda **kwargs: None)
     with pytest.raises(SystemExit):
         app.main()
-    assert seen["config"] == {"DEVELOPMENT": True}
+    assert seen["config"]["DEVELOPMENT"] is True
