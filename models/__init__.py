@@ -3,6 +3,7 @@
 Re-exports the models and lists them all, in creation order, for `init-db`.
 """
 
+from .api_keys import ApiKey
 from .comments import Comment
 from .db import db
 from .decline_templates import DeclineTemplate
@@ -14,6 +15,7 @@ from .outbox import OutgoingMail
 from .photos import Photo
 from .reports import Report, ReportReason
 from .search import create_search_index
+from .signin_links import SigninLink
 from .submissions import FormSubmission
 from .users import Role, User, UserRoles
 
@@ -33,6 +35,8 @@ ALL_MODELS = [
     DeclineTemplate,
     Report,
     FormSubmission,
+    ApiKey,
+    SigninLink,
 ]
 
 
@@ -73,6 +77,7 @@ def create_tables():
 
 __all__ = [
     "ALL_MODELS",
+    "ApiKey",
     "Comment",
     "DeclineTemplate",
     "FormSubmission",
@@ -90,6 +95,7 @@ __all__ = [
     "Report",
     "ReportReason",
     "Role",
+    "SigninLink",
     "User",
     "UserRoles",
     "create_tables",

@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app app init-db | demo-data | send-mail | check`."""
+"""Command-line commands: `flask --app app init-db | demo-data | send-mail | check | api-keys | import`."""
 
 import time
 
@@ -117,6 +117,11 @@ def check_command(fix):
 
 
 def init_app(app):
+    from .api_keys import api_keys_cli
+    from .importer import import_command
+
+    app.cli.add_command(api_keys_cli)
+    app.cli.add_command(import_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(send_mail_command)

@@ -53,6 +53,8 @@ MOVES = {
     "sell": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.SOLD, OWNER),
     "reopen": Move(frozenset({S.APPROVED}), S.MODERATION, SYSTEM),
     "admin_edit": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), None, MODERATOR),
+    # The store took the order back (a return, a cancellation): its open listings go off sale.
+    "withdraw": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.REMOVED, SYSTEM),
 }
 
 ACTION_LABELS = {
@@ -64,6 +66,7 @@ ACTION_LABELS = {
     "remove": _l("remove"),
     "sell": _l("mark as sold"),
     "reopen": _l("send back to moderation"),
+    "withdraw": _l("take off sale"),
 }
 
 
@@ -394,6 +397,14 @@ def reopen(listing_id, reason, actor=None):
     with write_transaction():
         listing = _move("reopen", listing_id, actor, reason=reason)
         notify(listing.owner, NotificationKind.REOPENED, listing, reason=reason)
+    return listing
+
+
+def withdraw(listing_id, reason):
+    """The app: take an open listing off sale for good because its order left Completed."""
+    with write_transaction():
+        listing = _move("withdraw", listing_id, None, reason=reason)
+        notify(listing.owner, NotificationKind.WITHDRAWN, listing, reason=reason)
     return listing
 
 

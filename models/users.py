@@ -37,6 +37,10 @@ class User(UserMixin, BaseModel):
     login_count = IntegerField(null=True)
     locale = CharField(max_length=8, null=True)
     created_at = DateTimeField(default=utcnow)
+    # The store's own id of a customer pushed through the API (models.connector); None otherwise.
+    external_id = CharField(max_length=100, unique=True, null=True)
+    full_name = CharField(max_length=200, null=True)
+    updated_at = DateTimeField(null=True)
 
     @property
     def display_name(self):

@@ -25,6 +25,7 @@ EXPECTED = {
     "sell": {MOD: SOLD, APPROVED: SOLD, DECLINED: SOLD, REMOVED: NO, SOLD: NO},
     "reopen": {MOD: NO, APPROVED: MOD, DECLINED: NO, REMOVED: NO, SOLD: NO},
     "admin_edit": {MOD: MOD, APPROVED: APPROVED, DECLINED: DECLINED, REMOVED: NO, SOLD: NO},
+    "withdraw": {MOD: REMOVED, APPROVED: REMOVED, DECLINED: REMOVED, REMOVED: NO, SOLD: NO},
 }
 # Who makes each move: the owner's buttons (My items) and the moderator's (admin) come from this.
 EXPECTED_BY = {
@@ -35,6 +36,7 @@ EXPECTED_BY = {
     "remove": "moderator",
     "admin_edit": "moderator",
     "reopen": "system",
+    "withdraw": "system",
 }
 
 
@@ -73,6 +75,7 @@ def test_every_move_from_every_status(alice, admin, make_listing, start, move):
         "sell": lambda: lifecycle.mark_sold(alice, listing.id),
         "reopen": lambda: lifecycle.reopen(listing.id, "Reported"),
         "admin_edit": lambda: lifecycle.admin_edit(admin, listing.id, _data(price="888")),
+        "withdraw": lambda: lifecycle.withdraw(listing.id, "The order was returned"),
     }[move]
     target = EXPECTED[move][start]
     before = _events(listing.id)

@@ -1,0 +1,372 @@
+"""The store connector's rules: customers, products (and photos) and orders pushed by the store.
+
+Each upsert is keyed by the store's `external_id` and returns (row, result) with
+result CREATED, UPDATED or UNCHANGED. A body equal to what is stored writes
+nothing (no row, no `updated_at`). The row is found or inserted inside one write
+transaction; two requests inserting the same `external_id` at once are decided
+by the column's unique index: the loser's insert fails in a savepoint and it
+updates the winner's row instead, so there is always exactly one row.
+
+The schemas here are the one definition of a valid body: the API validates with
+them (and documents them in its OpenAPI document) and `import` does too.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from peewee import ForeignKeyField, IntegrityError
+
+from . import lifecycle
+from .db import after_commit, database, is_postgres, write_transaction
+from .errors import CONFLICT, NOT_FOUND, DomainError
+from .listings import Listing, ListingStatus, listed_quantities
+from .orders import Order, OrderLine, OrderStatus, Product
+from .photos import Photo, PhotoError, StagedPhoto, delete_photo, process_image
+from .users import User, utcnow
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+PRICE_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
+EXTERNAL_ID = dict(required=True, validate=validate.Length(min=1, max=100))
+# The listing statuses an order's return takes off sale (Sold and Removed are final anyway).
+OPEN_STATUSES = (ListingStatus.MODERATION, ListingStatus.APPROVED, ListingStatus.DECLINED)
+
+
+class ConnectorError(DomainError):
+    """A body that breaks a rule: 422 with `field`, or CONFLICT (409)."""
+
+
+def _price():
+    return fields.Decimal(
+        required=True,
+        as_string=True,
+        places=2,
+        validate=validate.Range(min=Decimal(0), max=PRICE_MAX),
+        metadata={"example": "1500.00"},
+    )
+
+
+class CustomerIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=255))
+    login = fields.String(required=True, validate=[validate.Length(min=3, max=32), validate.Regexp(r"^[^\s@]+$")])
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["en", "ru"]))
+
+
+class ProductIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default="", allow_none=True, validate=validate.Length(max=20000))
+    price = _price()
+    url = fields.Url(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class LineIn(Schema):
+    external_id = fields.String(**EXTERNAL_ID)
+    product = fields.String(**EXTERNAL_ID)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
+    price = _price()
+
+
+class OrderIn(Schema):
+    customer = fields.String(**EXTERNAL_ID)
+    number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    status = fields.String(required=True, validate=validate.OneOf(list(OrderStatus.LABELS)))
+    placed_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    completed_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=dt.UTC)
+    lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=1000))
+
+    @validates_schema
+    def _distinct_lines(self, data, **kwargs):
+        seen = [line["external_id"] for line in data.get("lines", [])]
+        if len(seen) != len(set(seen)):
+            raise ValidationError("Each line's external_id must be different.", "lines")
+
+
+def naive_utc(value):
+    """An aware time as the naive UTC the database stores (see models.users.utcnow)."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def validation_fields(error):
+    """A marshmallow ValidationError as {"field.path": "message"}."""
+    flat = {}
+
+    def walk(prefix, messages):
+        if isinstance(messages, dict):
+            for key, value in messages.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), value)
+        elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
+            flat[prefix or "body"] = " ".join(messages)
+        elif isinstance(messages, list):
+            for index, value in enumerate(messages):
+                walk(f"{prefix}.{index}", value)
+        else:
+            flat[prefix or "body"] = str(messages)
+
+    walk("", error.messages)
+    return flat
+
+
+# ---------------------------------------------------------------- the one upsert
+
+
+def _find(model, external_id):
+    query = model.select().where(model.external_id == external_id)
+    if is_postgres():
+        query = query.for_update()
+    return query.get_or_none()
+
+
+def _current(row, name):
+    field = row._meta.fields[name]
+    # A foreign key is compared by its id, without loading the row it points to.
+    return getattr(row, field.object_id_name) if isinstance(field, ForeignKeyField) else getattr(row, name)
+
+
+def _changes(row, values):
+    return {name: value for name, value in values.items() if _current(row, name) != value}
+
+
+def _upsert(model, external_id, values, on_conflict):
+    """(row, CREATED | UPDATED | UNCHANGED) in the current write transaction."""
+    row = _find(model, external_id)
+    if row is None:
+        try:
+            with database().atomic():  # a savepoint: a lost race rolls back only the insert
+                row = model.create(external_id=external_id, updated_at=utcnow(), **values)
+            return row, CREATED
+        except IntegrityError:
+            row = _find(model, external_id)
+            if row is None:  # another unique column (an email, a number) is taken
+                raise ConnectorError(on_conflict, kind=CONFLICT) from None
+    changes = _changes(row, values)
+    if not changes:
+        return row, UNCHANGED
+    changes["updated_at"] = utcnow()
+    try:
+        with database().atomic():
+            model.update(changes).where(model.id == row.id).execute()
+    except IntegrityError:
+        raise ConnectorError(on_conflict, kind=CONFLICT) from None
+    for name, value in changes.items():
+        setattr(row, name, value)
+    return row, UPDATED
+
+
+# ---------------------------------------------------------------- customers
+
+
+def upsert_customer(external_id, data):
+    """A store customer: a user without a password (they come in by a sign-in link)."""
+    values = {
+        "email": data["email"].strip(),
+        "username": data["login"].strip(),
+        "full_name": data.get("name"),
+        "locale": data.get("language"),
+    }
+    with write_transaction():
+        if _find(User, external_id) is None:
+            # A user who registered on the site before the store connected keeps their account.
+            User.update(external_id=external_id).where(
+                (User.email == values["email"]) & User.external_id.is_null()
+            ).execute()
+        return _upsert(
+            User,
+            external_id,
+            values | {"fs_uniquifier": _keep_uniquifier(external_id)},
+            _("This email or login belongs to another account."),
+        )
+
+
+def _keep_uniquifier(external_id):
+    existing = User.select(User.fs_uniquifier).where(User.external_id == external_id).scalar()
+    return existing or secrets.token_hex(16)
+
+
+def customer(external_id):
+    """The store customer with this external_id, or a 404 refusal."""
+    user = User.get_or_none(User.external_id == external_id)
+    if user is None:
+        raise ConnectorError(_("There is no customer with this external_id."), kind=NOT_FOUND)
+    return user
+
+
+# ---------------------------------------------------------------- products
+
+
+def upsert_product(external_id, data):
+    values = {
+        "name": data["name"].strip(),
+        "description": data.get("description") or "",
+        "price": data["price"],
+        "url": data.get("url"),
+    }
+    with write_transaction():
+        return _upsert(Product, external_id, values, _("This product could not be saved."))
+
+
+def product(external_id):
+    row = Product.get_or_none(Product.external_id == external_id)
+    if row is None:
+        raise ConnectorError(_("There is no product with this external_id."), kind=NOT_FOUND)
+    return row
+
+
+def set_product_photo(external_id, data):
+    """The product's photo from the image bytes, through the upload pipeline: (product, result)."""
+    row = product(external_id)
+    digest = hashlib.sha256(data).hexdigest()
+    if row.photo_sha256 == digest and row.photo_id:
+        return row, UNCHANGED
+    try:
+        processed = process_image(data)
+    except PhotoError as exc:
+        raise ConnectorError(str(exc), field="photo") from None
+    with StagedPhoto(processed) as staged, write_transaction():
+        row = _find(Product, external_id)
+        old_photo = row.photo_id
+        photo = staged.create_row()
+        Product.update(photo=photo.id, photo_sha256=digest, updated_at=utcnow()).where(Product.id == row.id).execute()
+        if old_photo:
+            after_commit(lambda: _delete_if_unused(old_photo))
+    return Product.get_by_id(row.id), UPDATED
+
+
+def _delete_if_unused(photo_id):
+    photo = Photo.get_or_none(Photo.id == photo_id)
+    if (
+        photo is not None
+        and not Product.select().where(Product.photo == photo_id).exists()
+        and not Listing.select().where(Listing.photo == photo_id).exists()
+    ):
+        delete_photo(photo)
+
+
+# ---------------------------------------------------------------- orders
+
+
+def upsert_order(external_id, data):
+    """An order and its lines, all or nothing.
+
+    An order that leaves Completed takes its lines' open listings off sale (the
+    lifecycle's `withdraw`, the owners are told why); a line can't shrink below
+    what its listings hold, and a line with listings can't be dropped (409).
+    """
+    with write_transaction():
+        user = User.get_or_none(User.external_id == data["customer"])
+        if user is None:
+            raise ConnectorError(_("There is no customer with this external_id."), field="customer")
+        wanted = {line["product"] for line in data["lines"]}
+        products = {p.external_id: p.id for p in Product.select().where(Product.external_id.in_(list(wanted)))}
+        for index, line in enumerate(data["lines"]):
+            if line["product"] not in products:
+                raise ConnectorError(
+                    _("There is no product with the external_id %(id)s.", id=line["product"]),
+                    field=f"lines.{index}.product",
+                )
+        before = _find(Order, external_id)
+        was_completed = before is not None and before.status == OrderStatus.COMPLETED
+        status = data["status"]
+        completed_at = naive_utc(data.get("completed_at"))
+        if status == OrderStatus.COMPLETED and completed_at is None:
+            completed_at = before.completed_at if before is not None and before.completed_at else utcnow()
+        values = {
+            "user": user.id,
+            "number": data["number"],
+            "status": status,
+            "created_at": naive_utc(data["placed_at"]),
+            "completed_at": completed_at,
+        }
+        order, result = _upsert(Order, external_id, values, _("Another order has this number."))
+        lines_changed = _sync_lines(order, data["lines"], products)
+        if was_completed and status != OrderStatus.COMPLETED:
+            _withdraw_listings(order)
+        if result == UNCHANGED and lines_changed:
+            Order.update(updated_at=utcnow()).where(Order.id == order.id).execute()
+            result = UPDATED
+    return Order.get_by_id(order.id), result
+
+
+def _locked_lines(order):
+    query = OrderLine.select().where(OrderLine.order == order.id).order_by(OrderLine.id)
+    if is_postgres():
+        query = query.for_update()
+    return {line.external_id: line for line in query}
+
+
+def _sync_lines(order, body_lines, products):
+    """Make the order's lines those of the body; whether anything changed."""
+    existing = _locked_lines(order)
+    listed = listed_quantities([line.id for line in existing.values()])
+    changed = False
+    for index, line in enumerate(body_lines):
+        values = {"product": products[line["product"]], "quantity": line["quantity"], "price": line["price"]}
+        row = existing.pop(line["external_id"], None)
+        if row is None:
+            try:
+                with database().atomic():
+                    OrderLine.create(order=order.id, external_id=line["external_id"], **values)
+            except IntegrityError:
+                raise ConnectorError(
+                    _("This line's external_id belongs to another order."), field=f"lines.{index}.external_id"
+                ) from None
+            changed = True
+            continue
+        held = listed.get(row.id, 0)
+        if line["quantity"] < held:
+            raise ConnectorError(_quantity_message(held), field=f"lines.{index}.quantity", kind=CONFLICT)
+        current = {"product": row.product_id, "quantity": row.quantity, "price": row.price}
+        if current != values:
+            OrderLine.update(values).where(OrderLine.id == row.id).execute()
+            changed = True
+    for external_id, row in existing.items():
+        held = listed.get(row.id, 0)
+        if held:
+            raise ConnectorError(
+                _("The line %(id)s can't be dropped: ", id=external_id) + _quantity_message(held),
+                field="lines",
+                kind=CONFLICT,
+            )
+        OrderLine.delete().where(OrderLine.id == row.id).execute()
+        changed = True
+    return changed
+
+
+def _quantity_message(held):
+    return _(
+        "%(count)s items of this line are listed for sale, so its quantity can't be lower than %(count)s.",
+        count=held,
+    )
+
+
+def _withdraw_listings(order):
+    """Take every open listing of the order's lines off sale, each owner told why in their language."""
+    listings = (
+        Listing.select(Listing, User)
+        .join(User, on=(Listing.owner == User.id))
+        .switch(Listing)
+        .join(OrderLine, on=(Listing.order_line == OrderLine.id))
+        .where((OrderLine.order == order.id) & Listing.status.in_(OPEN_STATUSES))
+        .order_by(Listing.id)
+    )
+    for listing in listings:
+        with force_locale(listing.owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            reason = _("The store took this order back (a return or a cancellation), so its items can't be resold.")
+        lifecycle.withdraw(listing.id, reason)
+
+
+def order_lines(order):
+    """The order's lines with their product's external_id and the units listed of each."""
+    lines = list(
+        OrderLine.select(OrderLine, Product).join(Product).where(OrderLine.order == order.id).order_by(OrderLine.id)
+    )
+    listed = listed_quantities([line.id for line in lines])
+    return [(line, listed.get(line.id, 0)) for line in lines]
