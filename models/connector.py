@@ -42,14 +42,20 @@ class ConnectorError(DomainError):
     """A body that breaks a rule: 422 with `field`, or CONFLICT (409)."""
 
 
+def _price_in_range(value):
+    if not Decimal(0) <= value <= PRICE_MAX:
+        raise ValidationError(f"Must be from 0 to {PRICE_MAX}.")
+
+
+def decimal_string(**kw):
+    """A price as a decimal string ("1500.00"); the document says so (apispec would say number)."""
+    metadata = {"type": "string", "example": "1500.00", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"}
+    return fields.Decimal(as_string=True, places=2, metadata=metadata, **kw)
+
+
 def _price():
-    return fields.Decimal(
-        required=True,
-        as_string=True,
-        places=2,
-        validate=validate.Range(min=Decimal(0), max=PRICE_MAX),
-        metadata={"example": "1500.00"},
-    )
+    # A function rather than validate.Range, whose bounds the document would write as strings.
+    return decimal_string(required=True, validate=_price_in_range)
 
 
 class CustomerIn(Schema):

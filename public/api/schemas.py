@@ -5,6 +5,7 @@ import datetime as dt
 from marshmallow import Schema, fields, validate
 
 from models.catalog import MAX_QUERY
+from models.connector import decimal_string
 
 
 class UtcDateTime(fields.DateTime):
@@ -44,7 +45,7 @@ class ProductOut(Schema):
     external_id = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String(required=True)
-    price = fields.Decimal(required=True, as_string=True, places=2)
+    price = decimal_string(required=True)
     url = _nullable_string()
     photo_url = _nullable_string()
     thumbnail_url = _nullable_string()
@@ -55,7 +56,7 @@ class LineOut(Schema):
     external_id = fields.String(required=True)
     product = fields.String(required=True)
     quantity = fields.Integer(required=True)
-    price = fields.Decimal(required=True, as_string=True, places=2)
+    price = decimal_string(required=True)
     listed = fields.Integer(required=True, metadata={"description": "units of this line in listings, any status"})
 
 
@@ -83,7 +84,7 @@ class ListingOut(Schema):
     id = fields.Integer(required=True)
     url = fields.String(required=True)
     name = fields.String(required=True)
-    price = fields.Decimal(required=True, as_string=True, places=2)
+    price = decimal_string(required=True)
     currency = fields.String(required=True)
     quantity = fields.Integer(required=True)
     photo_url = _nullable_string()
