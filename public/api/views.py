@@ -108,8 +108,8 @@ class Customers(MethodView):
     @bp.alt_response(409, schema="Error", description="the email or login belongs to another account")
     def put(self, data, external_id):
         """Create or update a customer (no password: they come in by a sign-in link)."""
-        user, result = connector.upsert_customer(external_id, data)
-        return user, _status(result)
+        _row, result = connector.upsert_customer(external_id, data)
+        return connector.customer(external_id), _status(result)
 
 
 @bp.route("/customers/<string:external_id>/login-link", endpoint="login_link")
@@ -154,8 +154,8 @@ class Products(MethodView):
     @bp.alt_response(201, schema=ProductOut, description="created")
     def put(self, data, external_id):
         """Create or update a product."""
-        product, result = connector.upsert_product(external_id, data)
-        return _product_body(product), _status(result)
+        _row, result = connector.upsert_product(external_id, data)
+        return _product_body(connector.product(external_id)), _status(result)
 
 
 PHOTO_BODY = {
@@ -215,8 +215,8 @@ class Orders(MethodView):
     @bp.alt_response(409, schema="Error", description="a line would hold fewer units than are listed")
     def put(self, data, external_id):
         """Create or update an order with its lines; leaving Completed takes its open listings off sale."""
-        order, result = connector.upsert_order(external_id, data)
-        return _order_body(order), _status(result)
+        _row, result = connector.upsert_order(external_id, data)
+        return _order_body(connector.order(external_id)), _status(result)
 
 
 # ---------------------------------------------------------------- listings (read)
