@@ -45,7 +45,7 @@ class ConnectorError(DomainError):
 
 def _price_in_range(value):
     if not Decimal(0) <= value <= PRICE_MAX:
-        raise ValidationError(f"Must be from 0 to {PRICE_MAX}.")
+        raise ValidationError(_("Must be from 0 to %(max)s.", max=PRICE_MAX))
 
 
 def decimal_string(**kw):
@@ -92,7 +92,7 @@ class OrderIn(Schema):
     def _distinct_lines(self, data, **kwargs):
         seen = [line["external_id"] for line in data.get("lines", [])]
         if len(seen) != len(set(seen)):
-            raise ValidationError("Each line's external_id must be different.", "lines")
+            raise ValidationError(_("Each line's external_id must be different."), field_name="lines")
 
 
 def naive_utc(value):

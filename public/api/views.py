@@ -99,7 +99,7 @@ def _status(result):
 # ---------------------------------------------------------------- customers
 
 
-@bp.route("/customers/<string:external_id>")
+@bp.route("/customers/<string:external_id>", endpoint="customers")
 class Customers(MethodView):
     @bp.doc(security=KEYED)
     @bp.arguments(connector.CustomerIn)
@@ -146,7 +146,7 @@ def _product_body(product):
     }
 
 
-@bp.route("/products/<string:external_id>")
+@bp.route("/products/<string:external_id>", endpoint="products")
 class Products(MethodView):
     @bp.doc(security=KEYED)
     @bp.arguments(connector.ProductIn)
@@ -206,7 +206,7 @@ def _order_body(order):
     }
 
 
-@bp.route("/orders/<string:external_id>")
+@bp.route("/orders/<string:external_id>", endpoint="orders")
 class Orders(MethodView):
     @bp.doc(security=KEYED)
     @bp.arguments(connector.OrderIn)
