@@ -43,6 +43,13 @@ def create_app(config=None):
     public.init_app(app)
     admin_views.init_app(app)
     cli.init_app(app)
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the last `trusted` hops were written by our own proxies; anything before them
+        # came from the client. Unwrapped, X-Forwarded-* are ignored: nobody can pick an address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
     return app
 
 

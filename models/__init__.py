@@ -18,6 +18,7 @@ from .search import create_search_index
 from .signin_links import SigninLink
 from .submissions import FormSubmission
 from .users import Role, User, UserRoles
+from .webhooks import WebhookEvent
 
 ALL_MODELS = [
     Role,
@@ -35,6 +36,7 @@ ALL_MODELS = [
     DeclineTemplate,
     Report,
     FormSubmission,
+    WebhookEvent,
     ApiKey,
     SigninLink,
 ]
@@ -98,6 +100,7 @@ __all__ = [
     "SigninLink",
     "User",
     "UserRoles",
+    "WebhookEvent",
     "create_tables",
     "db",
 ]

@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app app init-db | demo-data | send-mail | check | api-keys | import`."""
+"""Command-line commands: `flask --app app init-db | demo-data | send-mail | run-jobs | check | api-keys | import`."""
 
 import time
 
@@ -79,15 +79,42 @@ def send_mail_command(watch, workers, retry_failed):
         raise SystemExit(1)
 
 
+@click.command("run-jobs")
+@click.option("--retry-failed", is_flag=True, help="Put mail and events that were given up on back in the queue first.")
+@with_appcontext
+def run_jobs_command(retry_failed):
+    """Do the background work that is due once, and exit: send mail, deliver events to the store.
+
+    For cron (every minute) where no worker runs; exit status 1 if anything failed.
+    """
+    from .jobs import due_work
+
+    _connect()
+    trouble = False
+    for work in due_work():
+        if retry_failed and work.retry_failed:
+            click.echo(f"{work.label}: put back in the queue: {work.retry_failed()}.")
+        done, failed = work.run()
+        click.echo(f"{work.label}: {work.done} {done}, failed {failed}.")
+        problem = work.problem() if work.problem else None
+        if problem:
+            click.echo(f"{work.label}: {problem}.")
+        trouble = trouble or bool(failed or problem)
+    if trouble:
+        raise SystemExit(1)
+
+
 @click.command("check")
 @click.option("--fix", is_flag=True, help="Delete orphan files and rows whose files are gone.")
 @with_appcontext
 def check_command(fix):
-    """Report what a crash may have left: orphan photo files, photo rows without files, pending and failed mail."""
+    """Report what a crash may have left: orphan photo files, photo rows without files, pending and failed
+    mail and webhook events."""
     import os
 
     from .outbox import OutgoingMail
     from .photos import Photo, find_orphans, purge_staged, upload_dir
+    from .webhooks import check_report as webhook_report
 
     _connect()
     orphan_files, missing = find_orphans()
@@ -104,6 +131,7 @@ def check_command(fix):
     for mail in gave_up:
         error = (mail.last_error or "").split("\n", 1)[0][:200]
         click.echo(f"  {mail.recipient}: {mail.subject!r}, {mail.attempts} attempts, last error: {error}")
+    webhook_trouble = webhook_report(click.echo)
     if fix:
         for name in orphan_files:
             os.unlink(os.path.join(upload_dir(), name))
@@ -112,7 +140,7 @@ def check_command(fix):
             Photo.delete().where(Photo.id.in_([p.id for p in missing])).execute()
         staged = purge_staged()
         click.echo(f"Fixed: removed {len(orphan_files)} files and {len(missing)} rows; {staged} expired kept photos.")
-    elif orphan_files or missing or gave_up:
+    elif orphan_files or missing or gave_up or webhook_trouble:
         raise SystemExit(1)
 
 
@@ -125,4 +153,5 @@ def init_app(app):
     app.cli.add_command(init_db_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(run_jobs_command)
     app.cli.add_command(check_command)

@@ -8,14 +8,18 @@ duplicated Huey message loses or doubles nothing.
 
 Two tasks: `send_outbox`, enqueued after a commit that queued mail (the nudge),
 and `drain_due`, run every minute by the consumer's scheduler, which sends
-retries whose backoff is over and anything a lost nudge left behind. Run the
-consumer with `flask --app app send-mail --watch` (production: one such process
-beside the web servers), or in `python app.py`'s own process through
-`start_in_process_worker(app)`.
+retries whose backoff is over and anything a lost nudge left behind. The events
+to the store have the same pair: `deliver_webhooks` and `deliver_webhooks_due`.
+Run the consumer with `flask --app app send-mail --watch` (production: one such
+process beside the web servers), or in `python app.py`'s own process through
+`start_in_process_worker(app)`. Without a consumer, `flask --app app run-jobs`
+(from cron) does each kind of `due_work()` once.
 """
 
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app
 from huey import RedisHuey, SqliteHuey, crontab
@@ -37,29 +41,48 @@ class Jobs:
         # Names are fixed so a consumer of a newer release still runs queued messages.
         self.send_outbox = self.huey.task(name="send_outbox")(self._drain)
         self.drain_due = self.huey.periodic_task(crontab(minute="*"), name="drain_due")(self._drain)
+        self.deliver_webhooks = self.huey.task(name="deliver_webhooks")(self._deliver_webhooks)
+        self.deliver_webhooks_due = self.huey.periodic_task(crontab(minute="*"), name="deliver_webhooks_due")(
+            self._deliver_webhooks
+        )
 
-    def _drain(self):
-        from .outbox import drain
-
+    def _with_database(self, work):
         with self.app.app_context():
             # Reuse the caller's connection in immediate mode; a worker thread opens and returns its own.
             opened = db.database.is_closed()
             db.database.connect(reuse_if_open=True)
             try:
-                sent, failed = drain()
+                return work()
             finally:
                 if opened:
                     db.database.close()
+
+    def _drain(self):
+        from .outbox import drain
+
+        sent, failed = self._with_database(drain)
         if sent or failed:
             log.info("outbox: sent %s, failed %s", sent, failed)
         return sent, failed
+
+    def _deliver_webhooks(self):
+        from .webhooks import deliver_due
+
+        delivered, failed = self._with_database(deliver_due)
+        if delivered or failed:
+            log.info("webhook events: delivered %s, failed %s", delivered, failed)
+        return delivered, failed
 
 
 def _make_huey(app):
     url = app.config["REDIS_URL"]
     if url:
+        from redis import ConnectionPool
+
         # Short socket timeouts: a nudge from a request must not hang on an unreachable Redis.
-        return RedisHuey(HUEY_NAME, url=url, results=False, socket_connect_timeout=2, socket_timeout=5)
+        # (Huey takes either an address or a pool; the timeouts need the pool.)
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        return RedisHuey(HUEY_NAME, connection_pool=pool, results=False)
     filename = os.path.join(app.instance_path, "huey.db")
     return SqliteHuey(HUEY_NAME, filename=filename, results=False, timeout=5)
 
@@ -89,6 +112,42 @@ def nudge(app):
         send_outbox(app)
     except Exception:  # the queue is down: the periodic drain or `send-mail` sends the mail later
         log.warning("could not nudge the mail worker; the mail stays queued", exc_info=True)
+
+
+def deliver_webhooks(app=None):
+    """Enqueue one delivery run of the webhook events (at once when the Huey instance is immediate)."""
+    return jobs_for(app).deliver_webhooks()
+
+
+def nudge_webhooks(app):
+    """After a commit that queued an event: ask the worker to deliver. Never raises into the caller."""
+    try:
+        deliver_webhooks(app)
+    except Exception:  # the queue is down: the periodic task or `run-jobs` delivers the event later
+        log.warning("could not nudge the worker; the webhook event stays queued", exc_info=True)
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """One kind of background work: `run()` does what is due once and returns (done, failed)."""
+
+    label: str  # "Mail"
+    done: str  # what `done` counts: "sent"
+    run: Callable[[], tuple[int, int]]
+    retry_failed: Callable[[], int] | None = None  # puts what was given up on back in the queue
+    problem: Callable[[], str | None] | None = None  # why it can't run with this configuration
+
+
+def due_work():
+    """Everything `flask --app app run-jobs` does, in this order; a new kind of job joins here."""
+    from . import outbox, webhooks
+
+    return [
+        DueWork("Mail", "sent", outbox.drain, outbox.retry_failed),
+        DueWork(
+            "Webhook events", "delivered", webhooks.deliver_due, webhooks.retry_failed, webhooks.configuration_problem
+        ),
+    ]
 
 
 def create_consumer(app=None, workers=1):

@@ -29,6 +29,7 @@ from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, StagedPhoto, delete_photo
 from .submissions import MAX_TOKEN, DuplicateSubmission, FormSubmission
 from .users import utcnow
+from .webhooks import queue_listing_event
 
 S = ListingStatus
 
@@ -295,6 +296,8 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
         # Someone else moved it between our read and our write.
         raise _changed_meanwhile()
     _record(listing.id, action, actor, listing.status, target, reason)
+    # After the row's update, which holds it until commit: a listing's events are queued in move order.
+    queue_listing_event(action, listing.id)
     after = Listing.get_by_id(listing.id)
     for photo_id in _photos_in_use(listing) - _photos_in_use(after):
         _delete_photo_later(photo_id)
@@ -346,6 +349,7 @@ def _put_up(user, line_id, fields, photo, token):
             **fields,
         )
         _record(listing.id, PUT_UP, user, None, S.MODERATION)
+        queue_listing_event(PUT_UP, listing.id)
         if token:
             # In the listing's transaction: two submits of one form can't both commit.
             FormSubmission.create(token=token, user=user.id, listing=listing.id)

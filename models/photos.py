@@ -199,10 +199,23 @@ def process_image(data, filename=None):
         raise PhotoError(_l("The image is damaged or incomplete.")) from exc
 
 
+def _process_umask():
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
+
+
+# The mode `open()` gives a new file under the process's umask (read once, at import, while
+# single-threaded). mkstemp's own 0600 would hide the photos from a front server that sends
+# them itself (nginx through X-Accel-Redirect runs as another user; deploy/README.md).
+FILE_MODE = 0o666 & ~_process_umask()
+
+
 def _write_atomic(path, data):
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

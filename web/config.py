@@ -120,6 +120,22 @@ SETTINGS = [
     Setting("MAIL_USE_TLS", False, boolean, env=True, doc="STARTTLS to the SMTP server"),
     Setting("MAIL_TIMEOUT", 10, int, env=True, doc="seconds the background sender waits for the mail server"),
     Setting("MAIL_DEFAULT_SENDER", SENDER, env=True, doc="the From of the app's mail"),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        int,
+        env=True,
+        doc="how many reverse proxies in front set X-Forwarded-For/-Proto/-Host (1 behind one nginx); 0: ignored",
+    ),
+    Setting(
+        "PHOTOS_ACCEL_PREFIX",
+        None,
+        env=True,
+        doc="behind nginx: the internal location photos are handed to (X-Accel-Redirect) after the access check",
+    ),
+    Setting("WEBHOOK_URL", None, env=True, doc="the store's address for listing events (POST); unset: no events"),
+    Setting("WEBHOOK_SECRET", None, env=True, doc="the key of the events' X-Flea-Signature (HMAC-SHA256)"),
+    Setting("WEBHOOK_TIMEOUT", 5.0, float, env=True, doc="seconds to wait for the store to answer an event"),
     Setting("HOST", "127.0.0.1", env=True, doc="the address `python app.py` listens on"),
     Setting("PORT", 5000, int, env=True, doc="the port `python app.py` listens on"),
     # ------------------------------------------------ the app's own

@@ -6,15 +6,19 @@ from marshmallow import Schema, fields, validate
 
 from models.catalog import MAX_QUERY
 from models.connector import decimal_string
+from models.listing_json import iso_time
 
 
 class UtcDateTime(fields.DateTime):
-    """A stored (naive UTC) time written as ISO 8601 with its zone: `2026-12-02T10:00:00+00:00`."""
+    """A stored (naive UTC) time as ISO 8601 in UTC to the second, `2026-12-02T10:00:00Z`: the
+    events' format (`models.listing_json.iso_time`). A string is already one (a listing document)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+        if value is None or isinstance(value, str):
+            return value
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return iso_time(value)
 
 
 def _nullable_string(**kw):

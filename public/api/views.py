@@ -10,11 +10,12 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from models import api_keys, catalog, connector, signin_links
+from models.listing_json import SiteUrls, listing_document
 from models.listings import ListingStatus
 from web.errors import api_error
 from web.extensions import limiter
 from web.i18n import safe_next
-from web.urls import absolute_url, listing_url, photo_url
+from web.urls import absolute_url, photo_url
 
 from .schemas import (
     CustomerOut,
@@ -222,29 +223,14 @@ class Orders(MethodView):
 # ---------------------------------------------------------------- listings (read)
 
 
-def _listing_body(listing):
-    photo = listing.shown_photo
-    return {
-        "id": listing.id,
-        "url": absolute_url(listing_url(listing.id)),
-        "name": listing.name,
-        "price": listing.price,
-        "currency": current_app.config["CURRENCY"],
-        "quantity": listing.quantity,
-        "photo_url": absolute_url(photo_url(photo)),
-        "thumbnail_url": absolute_url(photo_url(photo, thumb=True)),
-        "published_at": listing.published_at,
-        "product": listing.order_line.product.external_id,
-    }
-
-
 @bp.route("/listings", endpoint="listings")
 @bp.arguments(ListingQuery, location="query", as_kwargs=True)
 @bp.response(200, ListingPage)
 def listings(page, q, product):
     """Approved listings, newest first."""
     rows, has_next = catalog.store_page(q, product, page, current_app.config["API_PAGE_SIZE"])
-    return {"listings": [_listing_body(row) for row in rows], "page": page, "has_next": has_next}
+    urls = SiteUrls()
+    return {"listings": [listing_document(row, urls) for row in rows], "page": page, "has_next": has_next}
 
 
 @bp.route("/listings/<int:listing_id>", endpoint="listing")
@@ -259,4 +245,4 @@ def listing(listing_id):
         abort(410, _("This listing was sold."))
     if row is None or not row.is_public:
         abort(404, _("There is no such listing."))
-    return _listing_body(row)
+    return listing_document(row)
