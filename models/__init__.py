@@ -5,6 +5,7 @@ versioned migrations in `models/migrations/`; tests/migrations checks that what
 they build is what these models declare.
 """
 
+from .api_keys import ApiKey
 from .comments import Comment, CommentReport
 from .db import db
 from .decline_templates import DeclineTemplate
@@ -15,6 +16,7 @@ from .orders import Order, OrderLine, OrderStatus, Product
 from .outbox import OutgoingMail
 from .photos import Photo
 from .reports import Report, ReportReason
+from .signin_links import SigninLink
 from .submissions import FormSubmission
 from .users import Role, User, UserRoles
 from .webhooks import WebhookEvent
@@ -37,6 +39,8 @@ ALL_MODELS = [
     FormSubmission,
     WebhookEvent,
     CommentReport,
+    ApiKey,
+    SigninLink,
 ]
 
 
@@ -50,6 +54,7 @@ def create_tables():
 
 __all__ = [
     "ALL_MODELS",
+    "ApiKey",
     "Comment",
     "CommentReport",
     "DeclineTemplate",
@@ -68,6 +73,7 @@ __all__ = [
     "Report",
     "ReportReason",
     "Role",
+    "SigninLink",
     "User",
     "UserRoles",
     "WebhookEvent",

@@ -321,6 +321,27 @@ def page_of(filters, page, size, total=None):
     return cards(ids[:size]), len(ids) > size
 
 
+def store_page(q, product_external_id, page, size):
+    """The store's read API: (public listings of the page, newest first, with their related
+    rows; whether a next page exists). Optionally only those of one product (its
+    `external_id`). A fixed number of queries whatever the page's size."""
+    filters = Filters.from_args({"q": q or ""})
+    conditions = filters.conditions()
+    if product_external_id is not None:
+        lines = OrderLine.select(OrderLine.id).join(Product).where(Product.external_id == product_external_id)
+        conditions.append(Listing.order_line.in_(lines))
+    query = (
+        Listing.select(Listing.id)
+        .where(*conditions)
+        .order_by(*SORTS["new"])
+        .limit(size + 1)
+        .offset((page - 1) * size)
+        .namedtuples()
+    )
+    ids = [row.id for row in query]
+    return public_listings(ids[:size]), len(ids) > size
+
+
 def newest_ids(limit):
     """Ids of the newest public listings."""
     query = Listing.select(Listing.id).where(public_condition()).order_by(*SORTS["new"]).limit(limit).namedtuples()

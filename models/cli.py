@@ -1,4 +1,5 @@
-"""Command-line commands (`flask --app app ...`): init-db, db, demo-data, send-mail, run-jobs, check."""
+"""Command-line commands (`flask --app app ...`): init-db, db, demo-data, send-mail, run-jobs, check,
+api-keys, import."""
 
 import time
 
@@ -200,6 +201,11 @@ def check_command(fix):
 
 
 def init_app(app):
+    from .api_keys import api_keys_cli
+    from .importer import import_command
+
+    app.cli.add_command(api_keys_cli)
+    app.cli.add_command(import_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(db_group)
     app.cli.add_command(demo_data_command)

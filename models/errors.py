@@ -10,6 +10,7 @@ that can show an `INVALID` error next to its `field` catches it first.
 INVALID = "invalid"
 NOT_FOUND = "not_found"
 FORBIDDEN = "forbidden"
+CONFLICT = "conflict"  # allowed fields, but the change breaks a rule about what exists (409)
 
 
 class DomainError(Exception):
@@ -31,4 +32,4 @@ class DomainError(Exception):
 
     @property
     def status_code(self):
-        return {NOT_FOUND: 404, FORBIDDEN: 403}.get(self.kind, 422)
+        return {NOT_FOUND: 404, FORBIDDEN: 403, CONFLICT: 409}.get(self.kind, 422)

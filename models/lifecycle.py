@@ -58,6 +58,8 @@ MOVES = {
     # block's reason); unblocking brings back exactly those: see block_customer.
     "block": Move(frozenset({S.APPROVED}), S.DECLINED, MODERATOR),
     "unblock": Move(frozenset({S.DECLINED}), S.APPROVED, MODERATOR),
+    # The store took the order back (a return, a cancellation): its open listings go off sale.
+    "withdraw": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.REMOVED, SYSTEM),
 }
 
 ACTION_LABELS = {
@@ -71,6 +73,7 @@ ACTION_LABELS = {
     "reopen": _l("send back to moderation"),
     "block": _l("block the owner"),
     "unblock": _l("unblock the owner"),
+    "withdraw": _l("take off sale"),
 }
 
 
@@ -423,6 +426,14 @@ def reopen(listing_id, reason, actor=None):
     with write_transaction():
         listing = _move("reopen", listing_id, actor, reason=reason)
         notify(listing.owner, NotificationKind.REOPENED, listing, reason=reason)
+    return listing
+
+
+def withdraw(listing_id, reason):
+    """The app: take an open listing off sale for good because its order left Completed."""
+    with write_transaction():
+        listing = _move("withdraw", listing_id, None, reason=reason)
+        notify(listing.owner, NotificationKind.WITHDRAWN, listing, reason=reason)
     return listing
 
 

@@ -23,6 +23,7 @@ class NotificationKind:
     COMMENT = "comment"
     ANSWER = "answer"
     REOPENED = "reopened"
+    WITHDRAWN = "withdrawn"
 
     TITLES = {
         APPROVED: _l("Your listing was approved"),
@@ -31,6 +32,7 @@ class NotificationKind:
         COMMENT: _l("New comment on your listing"),
         ANSWER: _l("The seller answered your question"),
         REOPENED: _l("Your listing is back on moderation"),
+        WITHDRAWN: _l("Your listing was taken off sale"),
     }
 
 

@@ -32,6 +32,12 @@ class Product(BaseModel):
     price = DecimalField(max_digits=12, decimal_places=2)
     photo = ForeignKeyField(Photo, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+    # The store's own id, its product page and when the API last changed it (models.connector).
+    external_id = CharField(max_length=100, unique=True, null=True)
+    url = CharField(max_length=500, null=True)
+    updated_at = DateTimeField(null=True)
+    # SHA-256 of the image bytes the store last sent: the same photo again changes nothing.
+    photo_sha256 = CharField(max_length=64, null=True)
 
 
 class Order(BaseModel):
@@ -40,6 +46,8 @@ class Order(BaseModel):
     status = CharField(max_length=16, default=OrderStatus.NEW, index=True)
     created_at = DateTimeField(default=utcnow)
     completed_at = DateTimeField(null=True)
+    external_id = CharField(max_length=100, unique=True, null=True)
+    updated_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("user", "created_at"), False),)
@@ -59,6 +67,7 @@ class OrderLine(BaseModel):
     product = ForeignKeyField(Product, on_delete="RESTRICT")
     price = DecimalField(max_digits=12, decimal_places=2)  # what the customer paid per unit
     quantity = IntegerField()
+    external_id = CharField(max_length=100, unique=True, null=True)
 
     @property
     def total(self):

@@ -43,6 +43,10 @@ class User(UserMixin, BaseModel):
     # log in and read, but not put up, edit, sell, comment or report.
     blocked_at = DateTimeField(null=True)
     block_reason = TextField(null=True)
+    # The store's own id of a customer pushed through the API (models.connector); None otherwise.
+    external_id = CharField(max_length=100, unique=True, null=True)
+    full_name = CharField(max_length=200, null=True)
+    updated_at = DateTimeField(null=True)
 
     @property
     def display_name(self):

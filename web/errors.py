@@ -27,8 +27,38 @@ except ImportError:  # SQLite-only installs
     pass
 
 
+# The `code` word of an API error body, by HTTP status.
+API_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def is_api_request():
+    return request.path.startswith("/api/")
+
+
+def api_error(status, message, fields=None, headers=None):
+    """The one shape of every API error: `{"error": {"code", "message", "fields"}}`."""
+    body = {"error": {"code": API_ERROR_CODES.get(status, "error"), "message": str(message), "fields": fields or {}}}
+    return jsonify(body), status, headers or {}
+
+
 def error_page(code, title, message):
-    """The error template with the status code it names."""
+    """The error template with the status code it names (under /api/, the API's JSON error)."""
+    if is_api_request():
+        return api_error(code, message)
     return render_template("error.html", code=code, title=title, message=message), code
 
 
@@ -39,8 +69,8 @@ def _domain_title(code):
 def domain_error(exc):
     """A rule's refusal: the page for its status code, or `{"error": {...}}` under /api/."""
     code = exc.status_code
-    if request.path.startswith("/api/"):
-        return jsonify({"error": {"code": code, "message": exc.message}}), code
+    if is_api_request():
+        return api_error(code, exc.message, {exc.field: exc.message} if exc.field else None)
     return error_page(code, _domain_title(code), exc.message)
 
 
@@ -69,10 +99,9 @@ def database_unavailable(exc):
     g._login_user = current_app.login_manager.anonymous_user()
     code, title = 503, _("Temporarily unavailable")
     message = _("The site is temporarily unavailable. Please try again in a minute.")
-    if request.path.startswith("/api/"):
-        response = jsonify({"error": {"code": code, "message": message}})
-    else:
-        response = render_template("unavailable.html", code=code, title=title, message=message)
+    if is_api_request():
+        return api_error(code, message, headers={"Retry-After": "60"})
+    response = render_template("unavailable.html", code=code, title=title, message=message)
     return response, code, {"Retry-After": "60"}
 
 

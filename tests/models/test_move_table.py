@@ -27,6 +27,7 @@ EXPECTED = {
     "admin_edit": {MOD: MOD, APPROVED: APPROVED, DECLINED: DECLINED, REMOVED: NO, SOLD: NO},
     "block": {MOD: NO, APPROVED: DECLINED, DECLINED: NO, REMOVED: NO, SOLD: NO},
     "unblock": {MOD: NO, APPROVED: NO, DECLINED: APPROVED, REMOVED: NO, SOLD: NO},
+    "withdraw": {MOD: REMOVED, APPROVED: REMOVED, DECLINED: REMOVED, REMOVED: NO, SOLD: NO},
 }
 # Who makes each move: the owner's buttons (My items) and the moderator's (admin) come from this.
 EXPECTED_BY = {
@@ -39,6 +40,7 @@ EXPECTED_BY = {
     "reopen": "system",
     "block": "moderator",
     "unblock": "moderator",
+    "withdraw": "system",
 }
 
 
@@ -87,6 +89,7 @@ def test_every_move_from_every_status(alice, admin, make_listing, start, move):
         # The customer-level block and unblock make these moves; here each is tried on one listing.
         "block": lambda: _one_move(admin, "block", listing.id),
         "unblock": lambda: _one_move(admin, "unblock", listing.id),
+        "withdraw": lambda: lifecycle.withdraw(listing.id, "The order was returned"),
     }[move]
     target = EXPECTED[move][start]
     before = _events(listing.id)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.errors import FORBIDDEN, INVALID, NOT_FOUND, DomainError
+from models.errors import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, DomainError
 
 
 @pytest.fixture
@@ -24,11 +24,20 @@ def test_domain_error_is_the_error_page_with_its_code(refusing_app, kind, code):
     assert "Refused: &lt;b&gt;no&lt;/b&gt;" in html
 
 
-@pytest.mark.parametrize("kind, code", [(NOT_FOUND, 404), (FORBIDDEN, 403), (INVALID, 422)])
-def test_domain_error_under_api_is_json(refusing_app, kind, code):
+@pytest.mark.parametrize(
+    "kind, code, word",
+    [
+        (NOT_FOUND, 404, "not_found"),
+        (FORBIDDEN, 403, "forbidden"),
+        (INVALID, 422, "invalid"),
+        (CONFLICT, 409, "conflict"),
+    ],
+)
+def test_domain_error_under_api_is_json(refusing_app, kind, code, word):
+    """The API's one error shape (the contract's): a code word, the message, the fields."""
     response = refusing_app.test_client().get(f"/api/refuse/{kind}")
     assert response.status_code == code
-    assert response.get_json() == {"error": {"code": code, "message": "Refused: <b>no</b>"}}
+    assert response.get_json() == {"error": {"code": word, "message": "Refused: <b>no</b>", "fields": {}}}
 
 
 def test_plain_404_is_still_the_page(client):
