@@ -47,21 +47,18 @@ _own_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="flea-market-metrics-"))
 
 
-def child_exit(server, worker):
-    """A worker ended: web.metrics drops its live gauges from the sums.
+def on_starting(server):
+    """An operator's own PROMETHEUS_MULTIPROC_DIR may hold a dead run's files: start from zero."""
+    from web import metrics
 
-    web/metrics.py (the /metrics endpoint) is built in parallel with this file; until
-    it is there, or if it has no `child_exit`, there is nothing to clean up.
-    """
-    try:
-        from web import metrics
-    except ModuleNotFoundError as exc:
-        if exc.name != "web.metrics":
-            raise
-        return
-    hook = getattr(metrics, "child_exit", None)
-    if hook is not None:
-        hook(server, worker)
+    metrics.on_starting(server)
+
+
+def child_exit(server, worker):
+    """A worker ended: web.metrics drops its live gauges from the sums."""
+    from web import metrics
+
+    metrics.child_exit(server, worker)
 
 
 def on_exit(server):

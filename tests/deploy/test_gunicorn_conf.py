@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import types
 import urllib.parse
 
 import pytest
@@ -37,24 +36,15 @@ def test_workers_limits_and_a_fresh_metrics_folder(conf):
     assert not os.path.exists(metrics_dir)
 
 
-def test_child_exit_calls_web_metrics_when_it_has_the_hook(conf, monkeypatch):
-    import web
+def test_the_hooks_are_web_metrics_own(conf, monkeypatch):
+    from web import metrics
 
     calls = []
-    metrics = types.ModuleType("web.metrics")
-    metrics.child_exit = lambda server, worker: calls.append((server, worker))
-    monkeypatch.setitem(sys.modules, "web.metrics", metrics)
-    monkeypatch.setattr(web, "metrics", metrics, raising=False)
+    monkeypatch.setattr(metrics, "child_exit", lambda server, worker: calls.append(("child_exit", worker)))
+    monkeypatch.setattr(metrics, "on_starting", lambda server: calls.append(("on_starting", server)))
+    conf["on_starting"]("server")
     conf["child_exit"]("server", "worker")
-    assert calls == [("server", "worker")]
-
-
-def test_child_exit_without_web_metrics_does_nothing(conf, monkeypatch):
-    import web
-
-    monkeypatch.delattr(web, "metrics", raising=False)
-    monkeypatch.setitem(sys.modules, "web.metrics", None)  # `import web.metrics` fails as if absent
-    conf["child_exit"]("server", "worker")
+    assert calls == [("on_starting", "server"), ("child_exit", "worker")]
 
 
 def _unix_request(path, method, url, body=None, headers=None):

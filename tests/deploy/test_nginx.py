@@ -501,3 +501,11 @@ def test_a_request_over_the_apps_size_limit_is_refused_by_nginx(site):
         answer = conn.recv(4096).decode(errors="replace")
     # Before a byte of the body is read, and without a worker: nginx's own page.
     assert answer.startswith("HTTP/1.1 413") and "<center>nginx</center>" in answer
+
+
+def test_nginx_and_the_app_name_a_request_by_the_same_id(site):
+    page = Browser(site).get("/pristroy/")
+    request_id = page.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id), "the app kept nginx's $request_id"
+    with open(os.path.join(site.tmp, "access.log")) as log:
+        assert any(f"rid={request_id}" in line and "/pristroy/" in line for line in log)
