@@ -88,8 +88,23 @@ class RemoveForm(FlaskForm):
 
 
 def status_badge(listing):
-    """The same badge as the customer pages: the colours live only in the template macro."""
-    return get_template_attribute("_macros.html", "status_badge")(listing)
+    """The same badge as the customer pages: the colours live only in the template macro.
+
+    The badge depends on the status alone, so a list page renders the macro once per
+    status it shows, not once per row.
+    """
+    badges = g.setdefault("status_badges", {})
+    if listing.status not in badges:
+        badges[listing.status] = get_template_attribute("_macros.html", "status_badge")(listing)
+    return badges[listing.status]
+
+
+def _per_request(key, make):
+    """`make()` once per request: what every row of a list page shares (URLs, words)."""
+    cache = g.setdefault("admin_list_cache", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
 
 
 def changes_since_approval(listing):
@@ -169,11 +184,17 @@ def _thumb(view, context, listing, name):
 
 
 def _name(view, context, listing, name):
-    url = view.get_url(".edit_view", id=listing.id, url=context.get("return_url"))
-    out = link(url, listing.name, title=_("Edit"))
+    return_url = context.get("return_url")
+    # One url_for per page: the edit address differs between rows only by its id.
+    edit = _per_request(("edit", return_url), lambda: view.get_url(".edit_view", url=return_url))
+    url = f"{edit}{'&' if '?' in edit else '?'}id={int(listing.id)}"
+    out = link(url, listing.name, title=_per_request("edit_title", lambda: _("Edit")))
     if listing.status == S.MODERATION and listing.approved_snapshot:
-        out += Markup(' <span class="badge badge-info" title="{}">{}</span>').format(
-            _("Edited by the seller after it was approved"), _("changed")
+        out += _per_request(
+            "changed_badge",
+            lambda: Markup(' <span class="badge badge-info" title="{}">{}</span>').format(
+                _("Edited by the seller after it was approved"), _("changed")
+            ),
         )
     return out
 
@@ -198,9 +219,13 @@ def _waiting(view, context, listing, name):
     """How long an On moderation listing has been waiting since it was put up (the list's order)."""
     if listing.status != S.MODERATION:
         return ""
-    parts = human_duration(utcnow() - listing.created_at)
-    days, hours, minutes = parts
-    text = _("%(d)s d %(h)s h", d=days, h=hours) if days else _("%(h)s h %(m)s min", h=hours, m=minutes)
+    now = _per_request("now", utcnow)
+    days, hours, minutes = human_duration(now - listing.created_at)
+    # The two phrasings are looked up once per page, then filled in for each row.
+    if days:
+        text = _per_request("days_hours", lambda: _("%(d)s d %(h)s h")) % {"d": days, "h": hours}
+    else:
+        text = _per_request("hours_minutes", lambda: _("%(h)s h %(m)s min")) % {"h": hours, "m": minutes}
     return Markup('<span class="text-nowrap waiting-age">{}</span>').format(text)
 
 
