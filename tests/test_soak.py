@@ -83,10 +83,13 @@ def test_soak(app, app_config, make_user, make_listing, tmp_path):
     port = _free_port()
     env = dict(os.environ, **{k: str(v) for k, v in app_config.items() if isinstance(v, str)})
     env.update(PUBLIC_URL="http://127.0.0.1")
+    server_log = open(tmp_path / "gunicorn.log", "w+b")
     server = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "-w", "3", "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "app:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        # Into a file: a line per request would fill a pipe nobody reads until the end, and
+        # the workers would block on their own log.
+        cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     statuses = []
@@ -150,9 +153,12 @@ def test_soak(app, app_config, make_user, make_listing, tmp_path):
             t.join(SECONDS + 60)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        output = server.communicate(timeout=30)[0].decode(errors="replace")
+        server.wait(timeout=30)
+        server_log.seek(0)
+        output = server_log.read().decode(errors="replace")
+        server_log.close()
 
-    assert not errors, errors
+    assert not errors, (errors[:3], output[-3000:])
     assert len(statuses) > 100, "the soak made too few requests to mean anything"
     assert not [s for s in statuses if s >= 500], output[-3000:]
     assert "Traceback" not in output, output[-3000:]
