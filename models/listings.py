@@ -7,6 +7,7 @@ from ._sql import CompiledQuery
 from .db import BaseModel
 from .orders import Order, OrderLine
 from .photos import Photo
+from .search import RefreshingUpdate, search_words
 from .users import User, utcnow
 
 
@@ -55,6 +56,9 @@ class Listing(BaseModel):
     version = IntegerField(default=1)
     # JSON of the fields as last approved, so a moderator can see what an edit changed.
     approved_snapshot = TextField(null=True)
+    # The normalised words of name, description and the product's name (models.search);
+    # nullable, so the migration could add it in place.
+    search_text = TextField(null=True)
 
     class Meta:
         indexes = (
@@ -64,6 +68,20 @@ class Listing(BaseModel):
             (("status", "created_at"), False),  # admin list, filter by status
             (("order_line",), False),  # quantity left on a line
             (("photo",), False),
+        )
+
+    def save(self, *args, **kwargs):
+        from .orders import OrderLine, Product
+
+        product = Product.select(Product.name).join(OrderLine).where(OrderLine.id == self.order_line_id).scalar()
+        self.search_text = search_words(self.name, self.description, product)
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        # Writing the name or the description (or the line) recomputes the search words.
+        return RefreshingUpdate(
+            cls, cls._normalize_data(__data, update), {"name", "description", "order_line"}, by_product=False
         )
 
     @property
