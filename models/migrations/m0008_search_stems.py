@@ -67,7 +67,7 @@ def _fill(database):
     while True:
         rows = database.execute_sql(
             "SELECT listing.id, listing.name, listing.description, product.name FROM listing"
-            ' JOIN orderline ON orderline.id = listing.order_line_id JOIN product ON product.id = orderline.product_id'
+            " JOIN orderline ON orderline.id = listing.order_line_id JOIN product ON product.id = orderline.product_id"
             f" WHERE listing.id > {param} ORDER BY listing.id LIMIT {BATCH}",
             (last,),
         ).fetchall()

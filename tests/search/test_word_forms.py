@@ -75,7 +75,7 @@ def test_matches_stay_newest_first(client, admin, seller, make_listing):
     second = make_listing(seller, status=S.APPROVED, admin=admin, name="Scarves, a pair")
     make_listing(seller, status=S.APPROVED, admin=admin, name="Kettle")
     assert found(client, "scarf") == [second.id, first.id]
-    assert found(client, "scarf", ) == found(client, "scarves")
+    assert found(client, "scarf") == found(client, "scarves")
 
 
 def test_the_demo_bulk_import_fills_the_search_words(app, client):
