@@ -17,7 +17,7 @@ def coat(make_listing, bob, admin):
 def _form(client, listing_id):
     """The item page's favourite form: its action, CSRF token and button label."""
     page = client.get(f"/pristroy/{listing_id}").get_data(as_text=True)
-    form = re.search(r'<form[^>]*data-favourite="%d".*?</form>' % listing_id, page, re.S).group(0)
+    form = re.search(rf'<form[^>]*data-favourite="{listing_id}".*?</form>', page, re.S).group(0)
     action = re.search(r'action="([^"]+)"', form).group(1)
     label = re.search(r"<button[^>]*>([^<]+)</button>", form).group(1)
     pressed = re.search(r'aria-pressed="(\w+)"', form).group(1)
@@ -148,8 +148,8 @@ def test_showcase_cards_carry_the_viewers_state(client, login_as, alice, coat, m
     Favourite.create(user=alice.id, listing=coat.id)
     login_as(alice)
     page = client.get("/pristroy/").get_data(as_text=True)
-    saved = re.search(r'<form[^>]*data-favourite="%d"[^>]*data-saved="(\w+)"' % coat.id, page).group(1)
-    not_saved = re.search(r'<form[^>]*data-favourite="%d"[^>]*data-saved="(\w+)"' % other.id, page).group(1)
+    saved = re.search(rf'<form[^>]*data-favourite="{coat.id}"[^>]*data-saved="(\w+)"', page).group(1)
+    not_saved = re.search(rf'<form[^>]*data-favourite="{other.id}"[^>]*data-saved="(\w+)"', page).group(1)
     assert (saved, not_saved) == ("true", "false")
 
 
