@@ -99,6 +99,10 @@ def test_a_listing_visitors_cannot_see_cannot_be_saved(client, login_as, alice, 
 @pytest.mark.parametrize("leaves", ["sold", "removed", "declined", "edited"])
 def test_a_favourite_that_left_the_showcase_reveals_nothing(client, login_as, alice, bob, admin, coat, leaves):
     Favourite.create(user=alice.id, listing=coat.id)
+    login_as(alice)
+    before = client.get("/account/favourites").get_data(as_text=True)
+    price = re.search(r'listing-price">([^<]+)<', before).group(1)
+    assert "234" in price and "Red wool coat" in before and "No longer available" not in before
     if leaves == "sold":
         lifecycle.mark_sold(bob, coat.id)
     elif leaves == "removed":
@@ -108,10 +112,9 @@ def test_a_favourite_that_left_the_showcase_reveals_nothing(client, login_as, al
         Listing.update(status=ListingStatus.MODERATION).where(Listing.id == coat.id).execute()
         if leaves == "declined":
             lifecycle.decline(admin, coat.id, "Add a photo of the label")
-    login_as(alice)
     page = client.get("/account/favourites").get_data(as_text=True)
     assert "No longer available" in page
-    for detail in ("Red wool coat", "1,234", "1 234", "1234", f'/pristroy/{coat.id}"', "/media/"):
+    for detail in ("Red wool coat", price, f'/pristroy/{coat.id}"', "/media/"):
         assert detail not in page, detail
     # Its Remove still works.
     favourite = Favourite.get()
