@@ -8,7 +8,7 @@
     form.setAttribute("data-saved", saved ? "true" : "false");
     form.setAttribute("action", form.getAttribute(saved ? "data-remove-url" : "data-add-url"));
     var button = form.querySelector(".favourite-button");
-    button.textContent = form.getAttribute(saved ? "data-remove-label" : "data-add-label");
+    button.querySelector(".favourite-label").textContent = form.getAttribute(saved ? "data-remove-label" : "data-add-label");
     button.setAttribute("aria-pressed", saved ? "true" : "false");
     button.classList.toggle("btn-warning", saved);
     button.classList.toggle("btn-outline-secondary", !saved);

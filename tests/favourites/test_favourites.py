@@ -19,7 +19,7 @@ def _form(client, listing_id):
     page = client.get(f"/pristroy/{listing_id}").get_data(as_text=True)
     form = re.search(rf'<form[^>]*data-favourite="{listing_id}".*?</form>', page, re.S).group(0)
     action = re.search(r'action="([^"]+)"', form).group(1)
-    label = re.search(r"<button[^>]*>([^<]+)</button>", form).group(1)
+    label = re.search(r'<span class="favourite-label">([^<]+)</span>', form).group(1)
     pressed = re.search(r'aria-pressed="(\w+)"', form).group(1)
     return action, csrf_from(page), label, pressed
 
