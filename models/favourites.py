@@ -86,10 +86,6 @@ def listing_ids(user):
     return {listing_id for (listing_id,) in query}
 
 
-def is_saved(user, listing_id):
-    return Favourite.select().where((Favourite.user == user.id) & (Favourite.listing == listing_id)).exists()
-
-
 def counts(listing_ids):
     """{listing id: how many people saved it} for these listings (those nobody saved are left out)."""
     ids = list(listing_ids)
