@@ -11,7 +11,7 @@
     button.querySelector(".favourite-label").textContent = form.getAttribute(saved ? "data-remove-label" : "data-add-label");
     button.setAttribute("aria-pressed", saved ? "true" : "false");
     button.classList.toggle("btn-warning", saved);
-    button.classList.toggle("btn-outline-secondary", !saved);
+    button.classList.toggle("btn-outline-dark", !saved);
   }
 
   document.addEventListener("submit", function (event) {
