@@ -44,6 +44,7 @@ def test_a_card_toggles_without_a_reload_and_lands_on_the_favourites_page(new_pa
     expect(card.get_by_role("button", name="Remove from favourites")).to_have_attribute("aria-pressed", "true")
     assert page.evaluate("window.notReloaded") is True
     expect(page).to_have_url(re.compile(r"/pristroy/$"))
+    look(page, "showcase-favourite-saved")
 
     page.goto("/account/favourites")
     expect(page.get_by_role("link", name=NAME, exact=True)).to_be_visible()
