@@ -9,6 +9,7 @@ from .api_keys import ApiKey
 from .comments import Comment, CommentReport
 from .db import db
 from .decline_templates import DeclineTemplate
+from .favourites import Favourite
 from .listings import Listing, ListingStatus
 from .moderation import ModerationEvent
 from .notifications import Notification, NotificationKind
@@ -41,6 +42,7 @@ ALL_MODELS = [
     CommentReport,
     ApiKey,
     SigninLink,
+    Favourite,
 ]
 
 
@@ -58,6 +60,7 @@ __all__ = [
     "Comment",
     "CommentReport",
     "DeclineTemplate",
+    "Favourite",
     "FormSubmission",
     "Listing",
     "ListingStatus",

@@ -4,7 +4,7 @@ another customer and admin. A route added without a rule here fails the suite.""
 import pytest
 from flask import url_for
 
-from models import Comment, ListingStatus
+from models import Comment, Favourite, ListingStatus
 from models.photos import process_image, stage_photo
 from tests.conftest import csrf_from, image_bytes
 
@@ -48,6 +48,10 @@ RULES = {
     "reviews.report": LOGGED_IN,
     "reviews.report_comment": LOGGED_IN,
     "reviews.delete": AUTHOR,
+    "favourites.add": LOGGED_IN,  # a listing visitors can't see: 404
+    "favourites.remove": LOGGED_IN,
+    "favourites.page": LOGGED_IN,
+    "favourites.remove_saved": OWNER,  # another customer's favourite: 404
     "i18n.set_language": PUBLIC,  # anyone may pick a language
     "healthz": PUBLIC,  # for load balancers: says only what is up
     "metrics": PUBLIC,  # by address (METRICS_ALLOW), not by account: others get 404
@@ -90,6 +94,7 @@ def world(app, make_user, make_completed_line, make_listing):
     waiting = make_listing(owner, line=line, photo=process_image(image_bytes("JPEG"), "a.jpg"))
     public = make_listing(owner, line=line, status=ListingStatus.APPROVED, admin=admin, name="Public coat")
     comment = Comment.create(listing=public.id, author=owner.id, body="Still available")
+    favourite = Favourite.create(user=owner.id, listing=public.id)
     photo_name = waiting.photo.filename
     kept = stage_photo(process_image(image_bytes("JPEG"), "b.jpg"), owner.id, "b.jpg")
     return {
@@ -105,6 +110,7 @@ def world(app, make_user, make_completed_line, make_listing):
             "export_type": "csv",
             "filename": "js/webauthn.js",
             "external_id": "c1",
+            "favourite_id": favourite.id,
         },
         # Routes about comments and reports act on the public listing.
         "comment_args": {"listing_id": public.id, "comment_id": comment.id},
