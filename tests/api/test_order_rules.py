@@ -1,4 +1,4 @@
-"""The store's order statuses drive what can be sold: Completed makes lines sellable, leaving it revokes its listings."""
+"""The store's order statuses drive what can be sold: Completed makes lines sellable, leaving it revokes them."""
 
 from models import Listing, ListingStatus, ModerationEvent, Notification, OrderLine, OutgoingMail, User, lifecycle
 from models.listing_input import ListingData
