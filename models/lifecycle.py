@@ -222,12 +222,13 @@ def _lock_line(line_id):
     return query.get_or_none()
 
 
-def _check_quantity_left(line, quantity, exclude_listing_id=None):
+def _check_quantity_left(line, quantity, editing=None):
+    """Refuse `quantity` if the line's other listings (and the units `editing` sold) leave less."""
     query = Listing.select().where(Listing.order_line == line.id)
-    if exclude_listing_id is not None:
-        query = query.where(Listing.id != exclude_listing_id)
+    if editing is not None:
+        query = query.where(Listing.id != editing.id)
     listed = sum(listing.units_counted for listing in query)
-    left = line.quantity - listed
+    left = line.quantity - listed - (editing.units_sold if editing is not None else 0)
     if quantity > left:
         if left <= 0:
             msg = _("All %(bought)s items of this order line are already listed.", bought=line.quantity)
@@ -569,7 +570,7 @@ def _edit_changes(fields, staged):
 
     def prepare(listing):
         if fields["quantity"] != listing.quantity:
-            _check_quantity_left(_lock_line(listing.order_line_id), fields["quantity"], exclude_listing_id=listing.id)
+            _check_quantity_left(_lock_line(listing.order_line_id), fields["quantity"], editing=listing)
         changes = dict(fields)
         if staged:
             changes["photo"] = staged.create_row().id
