@@ -3,7 +3,9 @@
 - `listing.expires_at`: when an Approved listing expires (LISTING_DAYS after its approval);
 - `listing.expiry_reminded_at`: when its owner was reminded (once, 3 days before);
 - `listing.sold_quantity`: units sold by partial sales, still counted against the order line;
-- an index on (status, expires_at) for the expiry job.
+- an index on (status, expires_at) for the expiry job;
+- the store's take-back, logged as `withdraw` before, is `revoke` now (`withdraw` is the
+  owner's Take off sale): its events, the ones that went to Removed, are renamed.
 
 The new statuses are values of `listing.status` (a text column): no change there.
 Listings Approved before this step get an expiry from their publication date, but
@@ -44,6 +46,10 @@ def upgrade(migrator, database):
     indexes = {index.name for index in database.get_indexes("listing")}
     if "listing_status_expires_at" not in indexes:
         migrate(migrator.add_index("listing", ("status", "expires_at"), False))
+
+    database.execute_sql(
+        "UPDATE moderationevent SET action = 'revoke' WHERE action = 'withdraw' AND to_status = 'removed'"
+    )
 
     days = dt.timedelta(days=_listing_days())
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
