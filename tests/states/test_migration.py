@@ -38,7 +38,7 @@ def test_a_listing_published_long_ago_is_not_expired_without_a_reminder(upgraded
     database = open_db(app.config["DATABASE_URL"])
     long_ago = str(utcnow() - dt.timedelta(days=400))
     database.execute_sql(
-        "UPDATE listing SET expires_at = NULL, published_at = %s WHERE status = 'approved'" % database.param,
+        f"UPDATE listing SET expires_at = NULL, published_at = {database.param} WHERE status = 'approved'",
         (long_ago,),
     )
     with app.app_context(), database.atomic():
