@@ -16,6 +16,7 @@ from .listings import Listing, ListingStatus
 from .moderation import ModerationEvent
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, process_image, write_files
+from .search import search_words
 from .users import Role, User, UserRoles, utcnow
 
 DEMO_ACCOUNTS = [
@@ -309,6 +310,16 @@ def _synthetic_sellers(count):
 DEMO_DECLINE_REASON = "Please add a photo of the label."
 
 
+def _product_names(line_ids):
+    """{order line id: its product's name}, for the listings' search words."""
+    line_ids, names = sorted(line_ids), {}
+    for i in range(0, len(line_ids), 2000):
+        chunk = line_ids[i : i + 2000]
+        query = OrderLine.select(OrderLine.id, Product.name).join(Product).where(OrderLine.id.in_(chunk))
+        names.update(query.tuples())
+    return names
+
+
 def bulk_import_listings(rows):
     """Insert many listings at once with their moderation events (demo and load-test data).
 
@@ -321,9 +332,11 @@ def bulk_import_listings(rows):
     first_id = next_id(Listing)
     listings, events = [], []
     chains = {}
+    product_names = _product_names({row["order_line"] for row in rows})
     for offset, row in enumerate(rows):
         listing_id = first_id + offset
         row = dict(row, id=listing_id)
+        row["search_text"] = search_words(row["name"], row["description"], product_names.get(row["order_line"]))
         status = row["status"]
         chain = chains.get(status) or chains.setdefault(status, lifecycle.event_chain(status))
         if any(action == "approve" for action, *_rest in chain):

@@ -7,6 +7,7 @@ from ._sql import CompiledQuery
 from .db import BaseModel
 from .orders import Order, OrderLine
 from .photos import Photo
+from .search import RefreshingUpdate, search_words
 from .users import User, utcnow
 
 
@@ -64,10 +65,13 @@ class Listing(BaseModel):
     # An Approved listing expires at this time (LISTING_DAYS after its approval or renewal);
     # the owner is reminded once before it, and `expiry_reminded_at` says that happened.
     expires_at = DateTimeField(null=True)
+    expiry_reminded_at = DateTimeField(null=True)
     # Units sold by partial sales (Product was sold, fewer than all): still counted against
     # the order line. Null is none (a column added to a filled table).
     sold_quantity = IntegerField(null=True)
-    expiry_reminded_at = DateTimeField(null=True)
+    # The normalised words of name, description and the product's name (models.search);
+    # nullable, so the migration could add it in place.
+    search_text = TextField(null=True)
 
     class Meta:
         indexes = (
@@ -78,6 +82,20 @@ class Listing(BaseModel):
             (("order_line",), False),  # quantity left on a line
             (("photo",), False),
             (("status", "expires_at"), False),  # the expiry job's due listings
+        )
+
+    def save(self, *args, **kwargs):
+        from .orders import OrderLine, Product
+
+        product = Product.select(Product.name).join(OrderLine).where(OrderLine.id == self.order_line_id).scalar()
+        self.search_text = search_words(self.name, self.description, product)
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        # Writing the name or the description (or the line) recomputes the search words.
+        return RefreshingUpdate(
+            cls, cls._normalize_data(__data, update), {"name", "description", "order_line"}, by_product=False
         )
 
     @property

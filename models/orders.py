@@ -7,6 +7,7 @@ from peewee import CharField, DateTimeField, DecimalField, ForeignKeyField, Inte
 
 from .db import BaseModel
 from .photos import Photo
+from .search import RefreshingUpdate, refresh_search_text
 from .users import User, utcnow
 
 
@@ -38,6 +39,16 @@ class Product(BaseModel):
     updated_at = DateTimeField(null=True)
     # SHA-256 of the image bytes the store last sent: the same photo again changes nothing.
     photo_sha256 = CharField(max_length=64, null=True)
+
+    # Its name is among the search words of its listings (models.search).
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        refresh_search_text(product_ids=[self.id])
+        return result
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        return RefreshingUpdate(cls, cls._normalize_data(__data, update), {"name"}, by_product=True)
 
 
 class Order(BaseModel):

@@ -1,47 +1,58 @@
-"""Full-text search over listings' name and description, kept in step by the database.
+"""Full-text search over listings by word form, in English and Russian.
 
-The index is maintained by the database itself, never by Python code in a view,
-so every way of writing a listing (the lifecycle, `Listing.insert_many` in the
-bulk import, an admin edit) keeps it current:
+The words of a listing's name, description and its product's name are
+normalised in Python (`search_words`): lower-cased, each replaced by its
+dictionary form (lemma) from `simplemma`, with the written form kept beside it
+when it differs. So "scarves" and "scarf" both become "scarf", "шарфы" and
+"шарф" both "шарф". A Snowball stemmer alone would not do: it makes "scarv" of
+"scarves" but "scarf" of "scarf". The result is stored in `listing.search_text`
+and indexed with the language-neutral tokenisation of each database, so
+SQLite and PostgreSQL answer alike (they only split on spaces):
 
 * SQLite: an FTS5 table with external content (`listing_fts`, rowid = listing
-  id) and three triggers on `listing` (insert, delete, update of name or
-  description).
-* PostgreSQL: a generated `tsvector` column `listing.search` with a GIN index.
+  id) over `search_text`, kept in step by three triggers on `listing`.
+* PostgreSQL: a generated `tsvector` column `listing.search` of `search_text`
+  (configuration `simple`) with a GIN index.
 
-Both use the language-neutral tokenisation (`unicode61` / `simple`), because
-sellers write in several languages, and match each word of the query as a
-prefix, so "jacket" finds "jackets" too.
+`search_text` is written by the models (`Listing.save`, `Listing.update` and
+`Product` changes call `refresh_search_text`); the demo's bulk import fills it
+itself. A query's words go through the same normalisation and each is matched
+as a prefix, so "jack" still finds "jacket".
 
 `matching_ids(q)` gives the SQL of the ids of listings whose text matches; the
 caller combines it with its own filter (the showcase: `Listing.public()`).
 """
 
 import re
+from functools import lru_cache
 
-from peewee import SQL
+import simplemma
+from peewee import SQL, ModelUpdate
 
 from .db import database, is_postgres
 
 MAX_QUERY_WORDS = 8
 MAX_WORD_LENGTH = 40
 WORD_RE = re.compile(r"\w+", re.UNICODE)
+# English first: for a word both languages know, its English lemma wins (Cyrillic
+# words are only in the Russian dictionary anyway).
+LANGUAGES = ("en", "ru")
 
 SQLITE_SETUP = (
     """CREATE VIRTUAL TABLE listing_fts USING fts5(
-        name, description, content='listing', content_rowid='id',
+        search_text, content='listing', content_rowid='id',
         tokenize='unicode61 remove_diacritics 2')""",
     """CREATE TRIGGER IF NOT EXISTS listing_fts_insert AFTER INSERT ON listing BEGIN
-        INSERT INTO listing_fts(rowid, name, description) VALUES (new.id, new.name, new.description);
+        INSERT INTO listing_fts(rowid, search_text) VALUES (new.id, coalesce(new.search_text, ''));
     END""",
     """CREATE TRIGGER IF NOT EXISTS listing_fts_delete AFTER DELETE ON listing BEGIN
-        INSERT INTO listing_fts(listing_fts, rowid, name, description)
-        VALUES ('delete', old.id, old.name, old.description);
+        INSERT INTO listing_fts(listing_fts, rowid, search_text)
+        VALUES ('delete', old.id, coalesce(old.search_text, ''));
     END""",
-    """CREATE TRIGGER IF NOT EXISTS listing_fts_update AFTER UPDATE OF name, description ON listing BEGIN
-        INSERT INTO listing_fts(listing_fts, rowid, name, description)
-        VALUES ('delete', old.id, old.name, old.description);
-        INSERT INTO listing_fts(rowid, name, description) VALUES (new.id, new.name, new.description);
+    """CREATE TRIGGER IF NOT EXISTS listing_fts_update AFTER UPDATE OF search_text ON listing BEGIN
+        INSERT INTO listing_fts(listing_fts, rowid, search_text)
+        VALUES ('delete', old.id, coalesce(old.search_text, ''));
+        INSERT INTO listing_fts(rowid, search_text) VALUES (new.id, coalesce(new.search_text, ''));
     END""",
     # Index what was in the table before the index existed (an older database).
     "INSERT INTO listing_fts(listing_fts) VALUES ('rebuild')",
@@ -49,10 +60,7 @@ SQLITE_SETUP = (
 
 POSTGRES_SETUP = (
     """ALTER TABLE listing ADD COLUMN IF NOT EXISTS search tsvector
-        GENERATED ALWAYS AS (
-            setweight(to_tsvector('simple', coalesce(name, '')), 'A')
-            || setweight(to_tsvector('simple', coalesce(description, '')), 'B')
-        ) STORED""",
+        GENERATED ALWAYS AS (to_tsvector('simple', coalesce(search_text, ''))) STORED""",
     "CREATE INDEX IF NOT EXISTS listing_search_gin ON listing USING GIN (search)",
 )
 
@@ -71,13 +79,40 @@ def create_search_index():
         real.execute_sql(statement)
 
 
-def query_words(q):
-    """The words of a visitor's query, lower-cased, de-duplicated, at most a few."""
-    words = []
-    for word in WORD_RE.findall((q or "").lower()):
+# ---------------------------------------------------------------- word forms
+
+
+@lru_cache(maxsize=100_000)
+def word_forms(word):
+    """The forms a lower-case word is indexed under: its lemma, then the word itself if different."""
+    lemma = simplemma.lemmatize(word, lang=LANGUAGES).lower()
+    return (lemma,) if lemma == word else (lemma, word)
+
+
+def _words(text):
+    for word in WORD_RE.findall((text or "").lower()):
         word = word.replace("_", "")[:MAX_WORD_LENGTH]
-        if word and word not in words:
-            words.append(word)
+        if word:
+            yield word
+
+
+def search_words(*texts):
+    """`search_text` of these texts: the forms of every word, once each, space-separated."""
+    seen = {}
+    for text in texts:
+        for word in _words(text):
+            for form in word_forms(word):
+                seen[form] = None
+    return " ".join(seen)
+
+
+def query_words(q):
+    """The lemmas of a visitor's query words, de-duplicated, at most a few."""
+    words = []
+    for word in _words(q):
+        lemma = word_forms(word)[0]
+        if lemma not in words:
+            words.append(lemma)
         if len(words) == MAX_QUERY_WORDS:
             break
     return words
@@ -86,12 +121,12 @@ def query_words(q):
 def _match_expression(words):
     """The engine's query text: every word, each as a prefix (quoted, so nothing is an operator)."""
     if is_postgres():
-        return " & ".join(f"{word}:*" for word in words)
+        return " & ".join("'{}':*".format(word.replace("'", "")) for word in words)
     return " ".join(f'"{word}"*' for word in words)
 
 
 def matching_ids(q):
-    """SQL selecting the ids of listings whose name or description has every word of `q`.
+    """SQL selecting the ids of listings whose words include every word of `q` (by word form).
 
     None when `q` has no words (then there is nothing to filter by).
     """
@@ -105,3 +140,48 @@ def matching_ids(q):
         sql = f"SELECT rowid FROM listing_fts WHERE listing_fts MATCH {param}"
     # Parenthesised: it is used as `Listing.id IN (...)`.
     return SQL(f"({sql})", [_match_expression(words)])
+
+
+# ---------------------------------------------------------------- keeping search_text current
+
+
+def refresh_search_text(listing_ids=None, product_ids=None):
+    """Recompute `search_text` of these listings (or of all listings of these products)."""
+    from .listings import Listing
+    from .orders import OrderLine, Product
+
+    query = (
+        Listing.select(Listing.id, Listing.name, Listing.description, Product.name.alias("product_name"))
+        .join(OrderLine, on=(Listing.order_line == OrderLine.id))
+        .join(Product, on=(OrderLine.product == Product.id))
+    )
+    if listing_ids is not None:
+        query = query.where(Listing.id.in_(list(listing_ids)))
+    if product_ids is not None:
+        query = query.where(Product.id.in_(list(product_ids)))
+    for row in list(query.namedtuples()):
+        text = search_words(row.name, row.description, row.product_name)
+        ModelUpdate(Listing, {Listing.search_text: text}).where(Listing.id == row.id).execute()
+
+
+class RefreshingUpdate(ModelUpdate):
+    """An UPDATE of listings or products that recomputes `search_text` of the listings it
+    changed when it wrote one of `watched` fields (a listing's name, a product's name...)."""
+
+    def __init__(self, model, update, watched, by_product):
+        super().__init__(model, update)
+        self._watched = watched
+        self._by_product = by_product
+
+    def _execute(self, database):
+        if not any(field.name in self._watched for field in self._update):
+            return super()._execute(database)
+        # Read before: the WHERE may test what the UPDATE changes (a listing's version).
+        ids = [row[0] for row in self.model.select(self.model.id).where(self._where).tuples()]
+        result = super()._execute(database)
+        if ids:
+            if self._by_product:
+                refresh_search_text(product_ids=ids)
+            else:
+                refresh_search_text(listing_ids=ids)
+        return result

@@ -14,10 +14,15 @@ from models.search import matching_ids
 
 
 @pytest.fixture
-def listings(make_user, make_listing):
+def listings(make_user, make_listing, make_completed_line):
     """Seven listings of two sellers: five approved (two named "wool"), one on moderation, one sold."""
     admin = make_user(admin=True)
     seller, other = make_user(), make_user()
+
+    def make_listing(owner, status, admin=None, make=make_listing, **kw):
+        # Of a product without "wool" in its name (its name is searched too): only the listings' names match.
+        return make(owner, status, admin, line=make_completed_line(owner, product_name="Store item"), **kw)
+
     made = [
         make_listing(seller, ListingStatus.APPROVED, admin, name="Wool coat", price="3000"),
         make_listing(other, ListingStatus.APPROVED, admin, name="Red scarf", price="500"),
