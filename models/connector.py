@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from peewee import Field, ForeignKeyField, IntegrityError, fn
+from peewee import SQL, Field, ForeignKeyField, IntegrityError, fn
 
 from . import lifecycle
 from .db import after_commit, database, is_postgres, write_transaction
@@ -36,7 +36,14 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 PRICE_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
 EXTERNAL_ID = dict(required=True, validate=validate.Length(min=1, max=100))
 # The listing statuses an order's return takes off sale (Sold and Removed are final anyway).
-OPEN_STATUSES = (ListingStatus.MODERATION, ListingStatus.APPROVED, ListingStatus.DECLINED)
+# The listings `revoke` takes off for good when their order leaves Completed.
+OPEN_STATUSES = (
+    ListingStatus.MODERATION,
+    ListingStatus.APPROVED,
+    ListingStatus.DECLINED,
+    ListingStatus.WITHDRAWN,
+    ListingStatus.EXPIRED,
+)
 
 
 class ConnectorError(DomainError):
@@ -186,7 +193,8 @@ _line_rows = _Prepared(
 )
 _listed = _Prepared(
     lambda line_ids: (
-        Listing.select(Listing.order_line, fn.SUM(Listing.quantity))
+        # Units sold by partial sales still hold the line.
+        Listing.select(Listing.order_line, fn.SUM(Listing.quantity + fn.COALESCE(Listing.sold_quantity, SQL("0"))))
         .where(Listing.order_line.in_(line_ids))
         .group_by(Listing.order_line)
     )
@@ -349,7 +357,7 @@ def upsert_order(external_id, data):
     """An order and its lines, all or nothing.
 
     An order that leaves Completed takes its lines' open listings off sale (the
-    lifecycle's `withdraw`, the owners are told why); a line can't shrink below
+    lifecycle's `revoke`, the owners are told why); a line can't shrink below
     what its listings hold, and a line with listings can't be dropped (409).
     """
     with write_transaction():
@@ -384,7 +392,7 @@ def upsert_order(external_id, data):
         order, result = _upsert(Order, external_id, values, _l("Another order has this number."), row=before)
         lines_changed = _sync_lines(order, data["lines"], products)
         if was_completed and status != OrderStatus.COMPLETED:
-            _withdraw_listings(order)
+            _revoke_listings(order)
         if result == UNCHANGED and lines_changed:
             Order.update(updated_at=utcnow()).where(Order.id == order.id).execute()
             result = UPDATED
@@ -461,7 +469,7 @@ def _quantity_message(held):
     )
 
 
-def _withdraw_listings(order):
+def _revoke_listings(order):
     """Take every open listing of the order's lines off sale, each owner told why in their language."""
     listings = (
         Listing.select(Listing, User)
@@ -474,7 +482,7 @@ def _withdraw_listings(order):
     for listing in listings:
         with force_locale(listing.owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             reason = _("The store took this order back (a return or a cancellation), so its items can't be resold.")
-        lifecycle.withdraw(listing.id, reason)
+        lifecycle.revoke(listing.id, reason)
 
 
 def order(external_id):

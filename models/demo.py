@@ -204,7 +204,7 @@ def generate_listings(count, progress=None, seed=None, batch=2000):
         load_demo_data()
         products = list(Product.select())
     sellers = _synthetic_sellers(max(20, min(2000, count // 50)))
-    other_statuses = ["moderation", "declined", "removed", "sold"]
+    other_statuses = ["moderation", "declined", "withdrawn", "expired", "removed", "sold"]
     done = 0
     if is_postgres() and count >= REBUILD_SEARCH_INDEX_OVER:
         # Building the full-text GIN index once after the load is several times
@@ -339,9 +339,12 @@ def bulk_import_listings(rows):
         row["search_text"] = search_words(row["name"], row["description"], product_names.get(row["order_line"]))
         status = row["status"]
         chain = chains.get(status) or chains.setdefault(status, lifecycle.event_chain(status))
-        if status == ListingStatus.APPROVED:
+        if any(action == "approve" for action, *_rest in chain):
             row["published_at"] = row.get("published_at") or row["created_at"]
             row["approved_snapshot"] = lifecycle.snapshot(row)
+        if status == ListingStatus.APPROVED:
+            # A full LISTING_DAYS from now: a listing just brought in is not expired at the next run.
+            row["expires_at"] = row.get("expires_at") or lifecycle.expiry_after(utcnow())
         if status == ListingStatus.DECLINED:
             row["decline_reason"] = row.get("decline_reason") or DEMO_DECLINE_REASON
         row["version"] = len(chain)

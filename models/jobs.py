@@ -6,6 +6,7 @@ Each app gets its own Huey instance, made on first use from its config:
 Huey only *triggers* draining: the outbox rows decide what is sent, so a lost or
 duplicated Huey message loses or doubles nothing.
 
+Listings' expiry (`models.expiry`) runs every ten minutes as `listing_expiry_due`.
 Two tasks: `send_outbox`, enqueued after a commit that queued mail (the nudge),
 and `drain_due`, run every minute by the consumer's scheduler, which sends
 retries whose backoff is over and anything a lost nudge left behind. The events
@@ -45,6 +46,9 @@ class Jobs:
         self.deliver_webhooks_due = self.huey.periodic_task(crontab(minute="*"), name="deliver_webhooks_due")(
             self._deliver_webhooks
         )
+        self.listing_expiry_due = self.huey.periodic_task(crontab(minute="*/10"), name="listing_expiry_due")(
+            self._listing_expiry
+        )
 
     def _with_database(self, work):
         with self.app.app_context():
@@ -72,6 +76,19 @@ class Jobs:
         if delivered or failed:
             log.info("webhook events: delivered %s, failed %s", delivered, failed)
         return delivered, failed
+
+    def _listing_expiry(self):
+        from .expiry import expire_due, remind_due
+        from .users import utcnow
+
+        def work():
+            now = utcnow()
+            return remind_due(now), expire_due(now)
+
+        (reminded, _), (expired, _) = self._with_database(work)
+        if reminded or expired:
+            log.info("listings: reminded %s, expired %s", reminded, expired)
+        return reminded, expired
 
 
 def _make_huey(app):
@@ -140,9 +157,13 @@ class DueWork:
 
 def due_work():
     """Everything `flask --app app run-jobs` does, in this order; a new kind of job joins here."""
-    from . import outbox, webhooks
+    from . import expiry, outbox, webhooks
+    from .users import utcnow
 
     return [
+        # Before the mail, so the reminders and expiry notices of this run go out with it.
+        DueWork("Expiry reminders", "sent", lambda: expiry.remind_due(utcnow())),
+        DueWork("Listing expiry", "expired", lambda: expiry.expire_due(utcnow())),
         DueWork("Mail", "sent", outbox.drain, outbox.retry_failed),
         DueWork(
             "Webhook events", "delivered", webhooks.deliver_due, webhooks.retry_failed, webhooks.configuration_problem

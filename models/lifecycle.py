@@ -10,18 +10,21 @@ Anything not allowed raises `ListingStateError`; bad input raises
 `models.listing_input.ListingInputError` before anything is written.
 """
 
+import datetime as dt
 import json
 from collections import deque
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
 from .db import after_commit, is_postgres, write_transaction
 from .errors import FORBIDDEN, NOT_FOUND, DomainError
-from .listing_input import clean_reason
+from .listing_input import ListingInputError, clean_reason
 from .listings import Listing, ListingStatus, listed_quantities
 from .moderation import ModerationEvent
 from .notifications import NotificationKind, notify
@@ -44,22 +47,37 @@ class Move:
     sources: frozenset
     target: str | None  # None: the status stays as it is (a moderator's correction)
     by: str
+    # Where the move goes instead when the listing changed since it was last approved
+    # (putting back on sale, renewing): those need a moderator again.
+    if_changed: str | None = None
 
+
+OPEN = frozenset({S.MODERATION, S.APPROVED, S.DECLINED})
+# Not on the showcase, but the owner's to bring back: sold units can still be told.
+PAUSED = frozenset({S.WITHDRAWN, S.EXPIRED})
 
 MOVES = {
-    "edit": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.MODERATION, OWNER),
+    "edit": Move(OPEN, S.MODERATION, OWNER),
     "approve": Move(frozenset({S.MODERATION}), S.APPROVED, MODERATOR),
     "decline": Move(frozenset({S.MODERATION, S.APPROVED}), S.DECLINED, MODERATOR),
-    "remove": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.REMOVED, MODERATOR),
-    "sell": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.SOLD, OWNER),
+    "remove": Move(OPEN | PAUSED, S.REMOVED, MODERATOR),
+    "sell": Move(OPEN | PAUSED, S.SOLD, OWNER),
+    # Product was sold for fewer than all the units: the quantity goes down, the status stays.
+    "sell_part": Move(OPEN | PAUSED, None, OWNER),
     "reopen": Move(frozenset({S.APPROVED}), S.MODERATION, SYSTEM),
-    "admin_edit": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), None, MODERATOR),
+    "admin_edit": Move(OPEN, None, MODERATOR),
     # Blocking a customer takes their Approved listings off the showcase (Declined, with the
     # block's reason); unblocking brings back exactly those: see block_customer.
     "block": Move(frozenset({S.APPROVED}), S.DECLINED, MODERATOR),
     "unblock": Move(frozenset({S.DECLINED}), S.APPROVED, MODERATOR),
-    # The store took the order back (a return, a cancellation): its open listings go off sale.
-    "withdraw": Move(frozenset({S.MODERATION, S.APPROVED, S.DECLINED}), S.REMOVED, SYSTEM),
+    # The store took the order back (a return, a cancellation): its listings go off sale for good.
+    "revoke": Move(OPEN | PAUSED, S.REMOVED, SYSTEM),
+    # The owner's Take off sale and Put back on sale.
+    "withdraw": Move(OPEN, S.WITHDRAWN, OWNER),
+    "put_back": Move(frozenset({S.WITHDRAWN}), S.APPROVED, OWNER, if_changed=S.MODERATION),
+    # LISTING_DAYS after its approval (models.expiry), and the owner's Renew.
+    "expire": Move(frozenset({S.APPROVED}), S.EXPIRED, SYSTEM),
+    "renew": Move(frozenset({S.EXPIRED}), S.APPROVED, OWNER, if_changed=S.MODERATION),
 }
 
 ACTION_LABELS = {
@@ -70,10 +88,15 @@ ACTION_LABELS = {
     "decline": _l("decline"),
     "remove": _l("remove"),
     "sell": _l("mark as sold"),
+    "sell_part": _l("sell some of the units of"),
     "reopen": _l("send back to moderation"),
     "block": _l("block the owner"),
     "unblock": _l("unblock the owner"),
+    "revoke": _l("take back by the store"),
     "withdraw": _l("take off sale"),
+    "put_back": _l("put back on sale"),
+    "expire": _l("expire"),
+    "renew": _l("renew"),
 }
 
 
@@ -146,6 +169,29 @@ def approved_snapshot(listing):
     return json.loads(listing.approved_snapshot) if listing.approved_snapshot else None
 
 
+def _changed_since_approval(listing, action):
+    """Whether bringing the listing back (`put_back`, `renew`) needs a moderator again: it was
+    never approved, its fields differ from the approved ones, or it was not on the showcase
+    when its owner took it off sale (a Declined listing stays a moderator's decision)."""
+    approved = approved_snapshot(listing)
+    if approved is None or json.loads(snapshot(listing)) != approved:
+        return True
+    if action == "put_back":
+        taken_off = (
+            ModerationEvent.select(ModerationEvent.from_status)
+            .where((ModerationEvent.listing == listing.id) & (ModerationEvent.action == "withdraw"))
+            .order_by(ModerationEvent.id.desc())
+            .first()
+        )
+        return taken_off is None or taken_off.from_status != S.APPROVED
+    return False
+
+
+def expiry_after(moment):
+    """When a listing approved at `moment` expires (LISTING_DAYS later)."""
+    return moment + dt.timedelta(days=current_app.config["LISTING_DAYS"])
+
+
 def _photos_in_use(listing):
     """The photos a listing keeps: its own and the one of its approved snapshot (for review)."""
     snap = approved_snapshot(listing) or {}
@@ -176,12 +222,13 @@ def _lock_line(line_id):
     return query.get_or_none()
 
 
-def _check_quantity_left(line, quantity, exclude_listing_id=None):
+def _check_quantity_left(line, quantity, editing=None):
+    """Refuse `quantity` if the line's other listings (and the units `editing` sold) leave less."""
     query = Listing.select().where(Listing.order_line == line.id)
-    if exclude_listing_id is not None:
-        query = query.where(Listing.id != exclude_listing_id)
-    listed = sum(listing.quantity for listing in query)
-    left = line.quantity - listed
+    if editing is not None:
+        query = query.where(Listing.id != editing.id)
+    listed = sum(listing.units_counted for listing in query)
+    left = line.quantity - listed - (editing.units_sold if editing is not None else 0)
     if quantity > left:
         if left <= 0:
             msg = _("All %(bought)s items of this order line are already listed.", bought=line.quantity)
@@ -288,9 +335,14 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
     if listing.status not in move.sources or (seen_version is not None and listing.version != seen_version):
         raise _explain_refusal(listing, action, seen_version)
     target = move.target or listing.status
+    if move.if_changed and _changed_since_approval(listing, action):
+        target = move.if_changed
     values = dict(changes or {})
     if prepare is not None:
         values.update(prepare(listing))
+    if target == S.APPROVED and listing.status != S.APPROVED:
+        # Each time it goes (back) on the showcase, it gets its LISTING_DAYS again.
+        values.update(expires_at=expiry_after(utcnow()), expiry_reminded_at=None)
     if target == S.APPROVED:
         # What is on the showcase is what was approved: remember it, to show a later edit's changes.
         fields = {
@@ -415,10 +467,59 @@ def remove(actor, listing_id, seen_version=None, reason=None):
     return listing
 
 
-def mark_sold(user, listing_id, seen_version=None):
-    """Owner: the item was sold. Final; its units stay counted against the order line."""
+def mark_sold(user, listing_id, seen_version=None, quantity_sold=None):
+    """Owner: Product was sold, `quantity_sold` units of it (None: all of them).
+
+    All of them: Sold, final. Fewer: the `sell_part` move lowers the quantity and
+    leaves the status as it is. Either way the sold units stay counted against
+    the order line (the listing keeps them: Sold, or the quantity left plus the
+    `sell_part` events), so they can't be listed again.
+    """
     with write_transaction():
-        return _move("sell", listing_id, user, seen_version=seen_version)
+        listing = _load(listing_id, owner=user)
+        if quantity_sold is None:
+            quantity_sold = listing.quantity
+        if isinstance(quantity_sold, bool) or not isinstance(quantity_sold, int) or quantity_sold < 1:
+            raise ListingInputError(_("Say how many were sold: a whole number, at least 1."), field="quantity_sold")
+        if quantity_sold > listing.quantity:
+            raise _more_than_listed(listing)
+        if quantity_sold == listing.quantity:
+            return _move("sell", listing_id, user, seen_version=seen_version)
+        return _move(
+            "sell_part",
+            listing_id,
+            user,
+            seen_version=seen_version,
+            reason=_sold_note(quantity_sold),
+            prepare=_sell_part(quantity_sold),
+        )
+
+
+def _more_than_listed(listing):
+    return ListingInputError(_("Only %(quantity)s are listed.", quantity=listing.quantity), field="quantity_sold")
+
+
+def _sold_note(quantity_sold):
+    # Kept in the event in the app's language: the log's reader may be any moderator.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _("%(count)s sold", count=quantity_sold)
+
+
+def _sell_part(quantity_sold):
+    """`prepare` for a partial sale: the quantity goes down (checked on the row as it is now),
+    and so does the approved snapshot's, so selling units is not a change a moderator must see."""
+
+    def prepare(listing):
+        if quantity_sold >= listing.quantity:
+            raise _more_than_listed(listing)
+        changes = {"quantity": listing.quantity - quantity_sold, "sold_quantity": listing.units_sold + quantity_sold}
+        approved = approved_snapshot(listing)
+        if approved is not None:
+            approved["quantity"] = max(approved["quantity"] - quantity_sold, 1)
+            changes["approved_snapshot"] = json.dumps(approved)
+        return changes
+
+    return prepare
 
 
 def reopen(listing_id, reason, actor=None):
@@ -429,11 +530,38 @@ def reopen(listing_id, reason, actor=None):
     return listing
 
 
-def withdraw(listing_id, reason):
-    """The app: take an open listing off sale for good because its order left Completed."""
+def revoke(listing_id, reason):
+    """The app: take a listing off sale for good because its order left Completed."""
     with write_transaction():
-        listing = _move("withdraw", listing_id, None, reason=reason)
+        listing = _move("revoke", listing_id, None, reason=reason)
         notify(listing.owner, NotificationKind.WITHDRAWN, listing, reason=reason)
+    return listing
+
+
+def withdraw(user, listing_id, seen_version=None):
+    """Owner: Take off sale. Not public, not final; its units stay counted against the line."""
+    with write_transaction():
+        return _move("withdraw", listing_id, user, seen_version=seen_version)
+
+
+def put_back(user, listing_id, seen_version=None):
+    """Owner: Put back on sale. Approved again when nothing changed since the last approval
+    (and it was Approved when taken off), else On moderation."""
+    with write_transaction():
+        return _move("put_back", listing_id, user, seen_version=seen_version, changes={"decline_reason": None})
+
+
+def renew(user, listing_id, seen_version=None):
+    """Owner: Renew an Expired listing for another LISTING_DAYS (moderation only if it changed)."""
+    with write_transaction():
+        return _move("renew", listing_id, user, seen_version=seen_version)
+
+
+def expire(listing_id, seen_version=None):
+    """The app: an Approved listing's LISTING_DAYS are over; its owner is told."""
+    with write_transaction():
+        listing = _move("expire", listing_id, None, seen_version=seen_version)
+        notify(listing.owner, NotificationKind.EXPIRED, listing)
     return listing
 
 
@@ -442,7 +570,7 @@ def _edit_changes(fields, staged):
 
     def prepare(listing):
         if fields["quantity"] != listing.quantity:
-            _check_quantity_left(_lock_line(listing.order_line_id), fields["quantity"], exclude_listing_id=listing.id)
+            _check_quantity_left(_lock_line(listing.order_line_id), fields["quantity"], editing=listing)
         changes = dict(fields)
         if staged:
             changes["photo"] = staged.create_row().id

@@ -15,10 +15,14 @@ class ListingStatus:
     MODERATION = "moderation"
     APPROVED = "approved"
     DECLINED = "declined"
+    # Taken off sale by its owner, or past its LISTING_DAYS: not public, not final, and its
+    # units stay counted against the order line (like every listing's, whatever its status).
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
     REMOVED = "removed"
     SOLD = "sold"
 
-    ALL = (MODERATION, APPROVED, DECLINED, REMOVED, SOLD)
+    ALL = (MODERATION, APPROVED, DECLINED, WITHDRAWN, EXPIRED, REMOVED, SOLD)
     # Sold and Removed are final: nothing moves a listing out of them.
     FINAL = (REMOVED, SOLD)
 
@@ -31,6 +35,8 @@ class ListingStatus:
         MODERATION: _l("On moderation"),
         APPROVED: _l("Approved"),
         DECLINED: _l("Declined"),
+        WITHDRAWN: _l("Withdrawn"),
+        EXPIRED: _l("Expired"),
         REMOVED: _l("Removed"),
         SOLD: _l("Sold"),
     }
@@ -56,6 +62,13 @@ class Listing(BaseModel):
     version = IntegerField(default=1)
     # JSON of the fields as last approved, so a moderator can see what an edit changed.
     approved_snapshot = TextField(null=True)
+    # An Approved listing expires at this time (LISTING_DAYS after its approval or renewal);
+    # the owner is reminded once before it, and `expiry_reminded_at` says that happened.
+    expires_at = DateTimeField(null=True)
+    expiry_reminded_at = DateTimeField(null=True)
+    # Units sold by partial sales (Product was sold, fewer than all): still counted against
+    # the order line. Null is none (a column added to a filled table).
+    sold_quantity = IntegerField(null=True)
     # The normalised words of name, description and the product's name (models.search);
     # nullable, so the migration could add it in place.
     search_text = TextField(null=True)
@@ -68,6 +81,7 @@ class Listing(BaseModel):
             (("status", "created_at"), False),  # admin list, filter by status
             (("order_line",), False),  # quantity left on a line
             (("photo",), False),
+            (("status", "expires_at"), False),  # the expiry job's due listings
         )
 
     def save(self, *args, **kwargs):
@@ -97,6 +111,15 @@ class Listing(BaseModel):
         """The moderator's reason, while the listing is declined or removed (an edit clears it)."""
         shown = (ListingStatus.DECLINED, ListingStatus.REMOVED)
         return self.decline_reason if self.status in shown else None
+
+    @property
+    def units_sold(self):
+        return self.sold_quantity or 0
+
+    @property
+    def units_counted(self):
+        """Units of the order line this listing takes: those still listed and those sold."""
+        return self.quantity + self.units_sold
 
     @property
     def is_final(self):
@@ -172,11 +195,13 @@ _with_related_by_ids = CompiledQuery(lambda ids: Listing.with_related().where(Li
 
 
 def listed_quantities(line_ids):
-    """Units already listed per order line, whatever the listings' status."""
+    """Units already listed (or sold) per order line, whatever the listings' status."""
     if not line_ids:
         return {}
     rows = (
-        Listing.select(Listing.order_line, fn.SUM(Listing.quantity).alias("listed"))
+        Listing.select(
+            Listing.order_line, fn.SUM(Listing.quantity + fn.COALESCE(Listing.sold_quantity, 0)).alias("listed")
+        )
         .where(Listing.order_line.in_(list(line_ids)))
         .group_by(Listing.order_line)
         .tuples()

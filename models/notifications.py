@@ -23,7 +23,9 @@ class NotificationKind:
     COMMENT = "comment"
     ANSWER = "answer"
     REOPENED = "reopened"
-    WITHDRAWN = "withdrawn"
+    WITHDRAWN = "withdrawn"  # the store took the order back (the `revoke` move)
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
 
     TITLES = {
         APPROVED: _l("Your listing was approved"),
@@ -33,6 +35,8 @@ class NotificationKind:
         ANSWER: _l("The seller answered your question"),
         REOPENED: _l("Your listing is back on moderation"),
         WITHDRAWN: _l("Your listing was taken off sale"),
+        EXPIRING: _l("Your listing expires in 3 days"),
+        EXPIRED: _l("Your listing has expired"),
     }
 
 

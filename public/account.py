@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 
-from models import Listing, Notification, Order, OrderLine, Photo, Product, lifecycle
+from models import Listing, ListingStatus, Notification, Order, OrderLine, Photo, Product, lifecycle
 from models.errors import INVALID, DomainError
 from models.listings import listed_quantities
 from models.photos import staged_file
@@ -123,7 +123,11 @@ def put_up(line_id):
     return render_template("account/completed.html", **context), 422
 
 
-def _my_items_context(forms=None, open_listing=None):
+# The owner's buttons that change only the status (labels in my_items.html), in this order.
+STATE_MOVES = ("withdraw", "put_back", "renew")
+
+
+def _my_items_context(forms=None, open_listing=None, sold_errors=None):
     listings = list(Listing.owned_by(current_user))
     forms = forms or {}
     rows = []
@@ -145,8 +149,22 @@ def _my_items_context(forms=None, open_listing=None):
             )
         if form is not None:
             form.scoped(f"edit-{listing.id}")
-        rows.append({"listing": listing, "form": form, "editable": editable, "can_sell": "sell" in moves})
-    return {"rows": rows, "open_listing": open_listing, "sold_form": EmptyForm()}
+        rows.append(
+            {
+                "listing": listing,
+                "form": form,
+                "editable": editable,
+                "can_sell": "sell" in moves,
+                # Take off sale, Put back on sale, Renew: one plain POST each.
+                "buttons": [move for move in STATE_MOVES if move in moves],
+            }
+        )
+    return {
+        "rows": rows,
+        "open_listing": open_listing,
+        "sold_form": EmptyForm(),
+        "sold_errors": sold_errors or {},
+    }
 
 
 @bp.get("/pristroy/")
@@ -199,21 +217,77 @@ def kept_photo(token):
     return response
 
 
+def _quantity_sold(text):
+    """The form's `quantity_sold`: empty is all of them (None); anything but a whole number is 0,
+    which the lifecycle refuses with the field's message."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() and len(text) < 7 else 0
+
+
 @bp.post("/pristroy/<int:listing_id>/sold")
 def sold(listing_id):
-    """Product was sold: takes the listing off for good."""
+    """Product was sold: all of the units (Sold, final) or some (the quantity goes down)."""
+    lifecycle.own_listing(current_user, listing_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    quantity_sold = _quantity_sold(request.form.get("quantity_sold"))
+    try:
+        listing = lifecycle.mark_sold(
+            current_user, listing_id, seen_version=form.seen_version(), quantity_sold=quantity_sold
+        )
+    except DomainError as exc:
+        if exc.kind != INVALID:
+            raise
+        if exc.field == "quantity_sold":
+            # Said next to the field, in the dialog opened again.
+            errors = {listing_id: {"message": exc.message, "value": request.form.get("quantity_sold", "")}}
+            return render_template("account/my_items.html", **_my_items_context(sold_errors=errors)), 422
+        flash(exc.message, "danger")
+    else:
+        if listing.status == ListingStatus.SOLD:
+            flash(_("“%(name)s” is marked as sold. Congratulations!", name=listing.name), "success")
+        else:
+            flash(
+                _(
+                    "Sold %(sold)s of “%(name)s”; %(left)s stay listed.",
+                    sold=quantity_sold,
+                    name=listing.name,
+                    left=listing.quantity,
+                ),
+                "success",
+            )
+    return redirect(url_for("account.my_items"))
+
+
+_STATE_MOVE_FUNCTIONS = {"withdraw": lifecycle.withdraw, "put_back": lifecycle.put_back, "renew": lifecycle.renew}
+
+
+@bp.post("/pristroy/<int:listing_id>/<any(withdraw, put_back, renew):move>")
+def change_state(listing_id, move):
+    """Take off sale, Put back on sale, Renew: a move of the lifecycle's table, nothing else changes."""
     lifecycle.own_listing(current_user, listing_id)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        listing = lifecycle.mark_sold(current_user, listing_id, seen_version=form.seen_version())
+        listing = _STATE_MOVE_FUNCTIONS[move](current_user, listing_id, seen_version=form.seen_version())
     except DomainError as exc:
         if exc.kind != INVALID:
             raise
         flash(exc.message, "danger")
     else:
-        flash(_("“%(name)s” is marked as sold. Congratulations!", name=listing.name), "success")
+        if listing.status == ListingStatus.WITHDRAWN:
+            flash(_("“%(name)s” is off sale. Put it back on sale whenever you like.", name=listing.name), "success")
+        elif listing.status == ListingStatus.APPROVED:
+            flash(_("“%(name)s” is on the showcase again.", name=listing.name), "success")
+        else:
+            flash(
+                _("“%(name)s” changed since it was approved, so it is on moderation first.", name=listing.name),
+                "info",
+            )
     return redirect(url_for("account.my_items"))
 
 

@@ -286,6 +286,12 @@ def make_listing(make_completed_line):
             return lifecycle.decline(admin, listing.id, "Add a photo of the label")
         if status == ListingStatus.REMOVED:
             return lifecycle.remove(admin, listing.id)
+        # Withdrawn and Expired as they usually come: from Approved, unchanged since.
+        approved = lifecycle.approve(admin, listing.id)
+        if status == ListingStatus.WITHDRAWN:
+            return lifecycle.withdraw(user, approved.id)
+        if status == ListingStatus.EXPIRED:
+            return lifecycle.expire(approved.id)
         raise ValueError(status)
 
     return _make

@@ -43,6 +43,7 @@ RULES = {
     "account.put_up": OWNER,
     "account.edit": OWNER,
     "account.sold": OWNER,
+    "account.change_state": OWNER,  # Take off sale, Put back on sale, Renew
     "account.kept_photo": OWNER,  # a photo kept from a refused form: its uploader only
     "reviews.post": LOGGED_IN,
     "reviews.report": LOGGED_IN,
@@ -107,6 +108,7 @@ def world(app, make_user, make_completed_line, make_listing):
             # The kept photo's token; to the reset page it is just a token that does not verify.
             "token": kept,
             "chunk": 1,
+            "move": "withdraw",
             "export_type": "csv",
             "filename": "js/webauthn.js",
             "external_id": "c1",
@@ -260,6 +262,7 @@ BLOCKED_DOORS = {
     "account.put_up",
     "account.edit",
     "account.sold",
+    "account.change_state",
     "reviews.post",
     "reviews.report",
     "reviews.report_comment",
@@ -299,6 +302,7 @@ def test_a_blocked_customer_is_refused_on_every_seller_and_commenter_door(app, w
             listing_form_fields(page, version=str(Listing.get_by_id(waiting).version)),
         ),
         "account.sold": (f"/account/pristroy/{waiting}/sold", {"csrf_token": token}),
+        "account.change_state": (f"/account/pristroy/{waiting}/withdraw", {"csrf_token": token}),
         "reviews.post": (f"/pristroy/{elsewhere.id}/comments", {"csrf_token": token, "body": "Buy mine instead"}),
         "reviews.report": (f"/pristroy/{elsewhere.id}/report", {"csrf_token": token, "reason": "fraud"}),
         "reviews.report_comment": (

@@ -133,6 +133,7 @@ SETTINGS = [
     Setting("WEBHOOK_URL", None, env=True, doc="the store's address for listing events (POST); unset: no events"),
     Setting("WEBHOOK_SECRET", None, env=True, doc="the key of the events' X-Flea-Signature (HMAC-SHA256)"),
     Setting("WEBHOOK_TIMEOUT", 5.0, float, env=True, doc="seconds to wait for the store to answer an event"),
+    Setting("LISTING_DAYS", 60, int, env=True, doc="days an Approved listing stays on sale before it expires"),
     Setting("HOST", "127.0.0.1", env=True, doc="the address `python app.py` listens on"),
     Setting("PORT", 5000, int, env=True, doc="the port `python app.py` listens on"),
     Setting(

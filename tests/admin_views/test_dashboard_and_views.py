@@ -33,7 +33,15 @@ def test_dashboard_counts_oldest_and_median(admin_client, admin, alice, make_lis
 
     html = admin_client.get("/admin/").get_data(as_text=True)
     counts = dict(re.findall(r'data-status="(\w+)">(\d+)<', html))
-    assert counts == {"moderation": "2", "approved": "1", "declined": "1", "removed": "0", "sold": "1"}
+    assert counts == {
+        "moderation": "2",
+        "approved": "1",
+        "declined": "1",
+        "withdrawn": "0",
+        "expired": "0",
+        "removed": "0",
+        "sold": "1",
+    }
     oldest = re.search(r'class="h4 oldest-waited">([^<]+)<', html).group(1)
     assert oldest.startswith("3 d 1 h")
     assert "Old one" in html

@@ -1,4 +1,4 @@
-"""The store's order statuses drive what can be sold: Completed makes lines sellable, leaving it withdraws."""
+"""The store's order statuses drive what can be sold: Completed makes lines sellable, leaving it revokes them."""
 
 from models import Listing, ListingStatus, ModerationEvent, Notification, OrderLine, OutgoingMail, User, lifecycle
 from models.listing_input import ListingData
@@ -34,7 +34,7 @@ def test_an_order_that_leaves_completed_takes_its_open_listings_off_sale(store, 
     assert store.get("/api/v1/listings").get_json()["listings"] == []
     assert store.get(f"/api/v1/listings/{public.id}").status_code == 404
     # Through the lifecycle: a logged move each, and each owner told why, in their language.
-    moves = ModerationEvent.select().where(ModerationEvent.action == "withdraw")
+    moves = ModerationEvent.select().where(ModerationEvent.action == "revoke")
     assert sorted(e.listing_id for e in moves) == sorted([waiting.id, public.id])
     notes = list(Notification.select().where(Notification.kind == "withdrawn"))
     assert len(notes) == 2 and all("возврат" in note.reason for note in notes)

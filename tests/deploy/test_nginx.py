@@ -507,5 +507,13 @@ def test_nginx_and_the_app_name_a_request_by_the_same_id(site):
     page = Browser(site).get("/pristroy/")
     request_id = page.headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", request_id), "the app kept nginx's $request_id"
-    with open(os.path.join(site.tmp, "access.log")) as log:
-        assert any(f"rid={request_id}" in line and "/pristroy/" in line for line in log)
+
+    def logged():
+        # nginx writes its line once the answer is sent: it may come a moment after the client has it.
+        with open(os.path.join(site.tmp, "access.log")) as log:
+            return any(f"rid={request_id}" in line and "/pristroy/" in line for line in log)
+
+    deadline = time.monotonic() + 5
+    while not logged() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert logged()

@@ -13,40 +13,62 @@ from models.errors import DomainError
 from models.listing_input import ListingData
 
 MOD, APPROVED, DECLINED, REMOVED, SOLD = "moderation", "approved", "declined", "removed", "sold"
-STATUSES = (MOD, APPROVED, DECLINED, REMOVED, SOLD)
+WITHDRAWN, EXPIRED = "withdrawn", "expired"
+STATUSES = (MOD, APPROVED, DECLINED, WITHDRAWN, EXPIRED, REMOVED, SOLD)
 NO = None  # refused
+
+
+def row(**targets):
+    """A move's row: the statuses named go where they say; every other status is refused."""
+    named = {"mod": MOD, "approved": APPROVED, "declined": DECLINED, "withdrawn": WITHDRAWN, "expired": EXPIRED}
+    return {status: NO for status in STATUSES} | {named[k]: v for k, v in targets.items()}
+
 
 # move: {status it starts from: status it ends in, or NO}
 EXPECTED = {
-    "edit": {MOD: MOD, APPROVED: MOD, DECLINED: MOD, REMOVED: NO, SOLD: NO},
-    "approve": {MOD: APPROVED, APPROVED: NO, DECLINED: NO, REMOVED: NO, SOLD: NO},
-    "decline": {MOD: DECLINED, APPROVED: DECLINED, DECLINED: NO, REMOVED: NO, SOLD: NO},
-    "remove": {MOD: REMOVED, APPROVED: REMOVED, DECLINED: REMOVED, REMOVED: NO, SOLD: NO},
-    "sell": {MOD: SOLD, APPROVED: SOLD, DECLINED: SOLD, REMOVED: NO, SOLD: NO},
-    "reopen": {MOD: NO, APPROVED: MOD, DECLINED: NO, REMOVED: NO, SOLD: NO},
-    "admin_edit": {MOD: MOD, APPROVED: APPROVED, DECLINED: DECLINED, REMOVED: NO, SOLD: NO},
-    "block": {MOD: NO, APPROVED: DECLINED, DECLINED: NO, REMOVED: NO, SOLD: NO},
-    "unblock": {MOD: NO, APPROVED: NO, DECLINED: APPROVED, REMOVED: NO, SOLD: NO},
-    "withdraw": {MOD: REMOVED, APPROVED: REMOVED, DECLINED: REMOVED, REMOVED: NO, SOLD: NO},
+    "edit": row(mod=MOD, approved=MOD, declined=MOD),
+    "approve": row(mod=APPROVED),
+    "decline": row(mod=DECLINED, approved=DECLINED),
+    "remove": row(mod=REMOVED, approved=REMOVED, declined=REMOVED, withdrawn=REMOVED, expired=REMOVED),
+    "sell": row(mod=SOLD, approved=SOLD, declined=SOLD, withdrawn=SOLD, expired=SOLD),
+    "sell_part": row(mod=MOD, approved=APPROVED, declined=DECLINED, withdrawn=WITHDRAWN, expired=EXPIRED),
+    "reopen": row(approved=MOD),
+    "admin_edit": row(mod=MOD, approved=APPROVED, declined=DECLINED),
+    "block": row(approved=DECLINED),
+    "unblock": row(declined=APPROVED),
+    "revoke": row(mod=REMOVED, approved=REMOVED, declined=REMOVED, withdrawn=REMOVED, expired=REMOVED),
+    "withdraw": row(mod=WITHDRAWN, approved=WITHDRAWN, declined=WITHDRAWN),
+    # Unchanged since its approval (as make_listing makes them): no moderator needed.
+    "put_back": row(withdrawn=APPROVED),
+    "expire": row(approved=EXPIRED),
+    "renew": row(expired=APPROVED),
 }
+# Where put_back and renew go instead when the listing changed since its approval.
+EXPECTED_IF_CHANGED = {"put_back": MOD, "renew": MOD}
 # Who makes each move: the owner's buttons (My items) and the moderator's (admin) come from this.
 EXPECTED_BY = {
     "edit": "owner",
     "sell": "owner",
+    "sell_part": "owner",
+    "withdraw": "owner",
+    "put_back": "owner",
+    "renew": "owner",
     "approve": "moderator",
     "decline": "moderator",
     "remove": "moderator",
     "admin_edit": "moderator",
     "reopen": "system",
+    "expire": "system",
     "block": "moderator",
     "unblock": "moderator",
-    "withdraw": "system",
+    "revoke": "system",
 }
 
 
 def test_the_statuses_are_the_contracts():
     assert set(ListingStatus.ALL) == set(STATUSES)
     assert set(ListingStatus.FINAL) == {REMOVED, SOLD}
+    assert not any(ListingStatus.is_public(s) for s in (WITHDRAWN, EXPIRED))
 
 
 def test_the_table_is_exactly_the_expected_one():
@@ -55,6 +77,7 @@ def test_the_table_is_exactly_the_expected_one():
         for status, target in row.items():
             assert lifecycle.target_of(move, status) == target, (move, status)
         assert lifecycle.MOVES[move].by == EXPECTED_BY[move], move
+        assert lifecycle.MOVES[move].if_changed == EXPECTED_IF_CHANGED.get(move), move
 
 
 def _data(price="999"):
@@ -77,19 +100,25 @@ def _one_move(admin, action, listing_id):
 @pytest.mark.parametrize("move", sorted(EXPECTED))
 def test_every_move_from_every_status(alice, admin, make_listing, start, move):
     """Each pair tried for real: allowed ones land where the table says with one event; others change nothing."""
-    listing = make_listing(alice, status=start, admin=admin)
+    # Two units, so selling one is a partial sale.
+    listing = make_listing(alice, status=start, admin=admin, quantity=2)
     run = {
         "edit": lambda: lifecycle.edit_listing(alice, listing.id, _data()),
         "approve": lambda: lifecycle.approve(admin, listing.id),
         "decline": lambda: lifecycle.decline(admin, listing.id, "Blurry photo"),
         "remove": lambda: lifecycle.remove(admin, listing.id),
         "sell": lambda: lifecycle.mark_sold(alice, listing.id),
+        "sell_part": lambda: lifecycle.mark_sold(alice, listing.id, quantity_sold=1),
+        "withdraw": lambda: lifecycle.withdraw(alice, listing.id),
+        "put_back": lambda: lifecycle.put_back(alice, listing.id),
+        "expire": lambda: lifecycle.expire(listing.id),
+        "renew": lambda: lifecycle.renew(alice, listing.id),
         "reopen": lambda: lifecycle.reopen(listing.id, "Reported"),
         "admin_edit": lambda: lifecycle.admin_edit(admin, listing.id, _data(price="888")),
         # The customer-level block and unblock make these moves; here each is tried on one listing.
         "block": lambda: _one_move(admin, "block", listing.id),
         "unblock": lambda: _one_move(admin, "unblock", listing.id),
-        "withdraw": lambda: lifecycle.withdraw(listing.id, "The order was returned"),
+        "revoke": lambda: lifecycle.revoke(listing.id, "The order was returned"),
     }[move]
     target = EXPECTED[move][start]
     before = _events(listing.id)
@@ -112,6 +141,8 @@ def test_every_move_from_every_status(alice, admin, make_listing, start, move):
         (DECLINED, [("put_up", None, MOD), ("decline", MOD, DECLINED)]),
         (REMOVED, [("put_up", None, MOD), ("remove", MOD, REMOVED)]),
         (SOLD, [("put_up", None, MOD), ("sell", MOD, SOLD)]),
+        (WITHDRAWN, [("put_up", None, MOD), ("withdraw", MOD, WITHDRAWN)]),
+        (EXPIRED, [("put_up", None, MOD), ("approve", MOD, APPROVED), ("expire", APPROVED, EXPIRED)]),
     ],
 )
 def test_event_chain_of_each_status(status, chain):
