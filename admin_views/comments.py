@@ -108,22 +108,14 @@ class CommentAdmin(SecureModelView):
     @action(*SecureModelView.action_delete._action)  # Flask-Admin's own name, label and question
     def action_delete(self, ids):
         """Delete the selected comments one by one through the domain; one message for the lot."""
-        actor = current_user._get_current_object()
-        done, refused = 0, []
-        for comment_id in dict.fromkeys(i for i in map(parse_id, ids) if i is not None):
-            try:
-                delete_comment(comment_id, actor)
-                done += 1
-            except CommentError as exc:
-                refused.append(exc.message)
-        if done:
-            # Flask-Admin's own words (and their translations), as its stock delete says them.
-            message = admin_ngettext(
-                "Record was successfully deleted.", "%(count)s records were successfully deleted.", done, count=done
-            )
-            flash(message, "success")
-        for message in dict.fromkeys(refused):
-            flash(message, "error")
+        # Flask-Admin's own words (and their translations), as its stock delete says them.
+        self._moderate(
+            ids,
+            lambda actor, comment_id: delete_comment(comment_id, actor),
+            lambda n: admin_ngettext(
+                "Record was successfully deleted.", "%(count)s records were successfully deleted.", n, count=n
+            ),
+        )
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
