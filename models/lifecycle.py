@@ -284,6 +284,19 @@ def _write_gallery(listing_id, ids):
         ).execute()
 
 
+def repair_main_photos():
+    """After photo rows went (`check --fix` deletes those whose files are lost): a listing
+    whose main photo went shows its gallery's next one. Returns how many listings changed."""
+    first = (
+        ListingPhoto.select(ListingPhoto.photo)
+        .where(ListingPhoto.listing == Listing.id)
+        .order_by(ListingPhoto.position)
+        .limit(1)
+    )
+    has_gallery = fn.EXISTS(ListingPhoto.select(ListingPhoto.id).where(ListingPhoto.listing == Listing.id))
+    return Listing.update(photo=first).where(Listing.photo.is_null() & has_gallery).execute()
+
+
 # ---------------------------------------------------------------- checks
 
 

@@ -15,6 +15,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from models.lifecycle import PhotoChanges
 from models.listing_input import (
     MAX_DESCRIPTION,
     MAX_NAME,
@@ -23,7 +24,6 @@ from models.listing_input import (
     ListingInputError,
     parse_price,
 )
-from models.lifecycle import PhotoChanges
 from models.photos import (
     MAX_BYTES,
     MAX_PHOTOS,
