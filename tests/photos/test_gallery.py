@@ -24,7 +24,7 @@ def html(response):
     return response.get_data(as_text=True)
 
 
-def upload(n=0, name=None, size=(64 + 8 * 0, 48)):
+def upload(n=0, name=None):
     return (io.BytesIO(image_bytes("JPEG", size=(64 + n, 48), color=COLOURS[n % len(COLOURS)])), name or f"p{n}.jpg")
 
 
@@ -189,7 +189,8 @@ def test_edit_beyond_8_photos_is_refused_on_the_field(app, client, login_as, ali
     assert 'value="Typed again"' in page
     assert gallery(listing) == before and Photo.select().count() == 7
     # Removing one first makes room.
-    response = post_edit(client, listing, remove_photo=[str(before[0])], staged_photo=hidden_value(page, "staged_photo"))
+    kept = hidden_value(page, "staged_photo")
+    response = post_edit(client, listing, remove_photo=[str(before[0])], staged_photo=kept)
     assert response.status_code == 302, html(response)[:3000]
     assert len(gallery(listing)) == 8 and before[0] not in gallery(listing)
 
@@ -208,9 +209,9 @@ def test_removing_the_last_photo_falls_back_to_the_store_photo(app, client, logi
     assert post_edit(client, listing, remove_photo=[str(only)]).status_code == 302
     fresh = Listing.get_by_id(listing.id)
     assert fresh.photo_id is None and gallery(listing) == []
-    page = html(client.get(f"/pristroy/{listing.id}"))
-    assert f"/media/{store.stem}.jpg" in page
-    assert "Store photo: the seller has not added photos of the item itself." in text_of(client.get(f"/pristroy/{listing.id}"))
+    response = client.get(f"/pristroy/{listing.id}")
+    assert f"/media/{store.stem}.jpg" in html(response)
+    assert "Store photo: the seller has not added photos of the item itself." in text_of(response)
 
 
 def test_order_buttons_work_without_javascript(app, client, login_as, alice, make_listing):
@@ -370,7 +371,7 @@ def _showcase_queries(client):
 @pytest.mark.parametrize("url", ["/pristroy/", "/"])
 def test_showcase_queries_do_not_grow_with_photos(app, client, admin, alice, make_listing, url):
     app.config["SHOWCASE_COUNT_TTL"] = 0
-    for n in range(2):
+    for _n in range(2):
         make_listing(alice, status=S.APPROVED, admin=admin, photos=[processed(0), processed(1), processed(2)])
     few, shown_few = _showcase_queries(client)
     for n in range(4):
