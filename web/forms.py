@@ -148,7 +148,9 @@ class ListingForm(FlaskForm):
                 if len(uploads) == 1:
                     raise ValidationError(str(exc)) from None
                 # Which of several files it is.
-                raise ValidationError(f"{_display_name(upload.filename)}: {exc}") from None
+                raise ValidationError(
+                    _l("%(name)s: %(problem)s", name=_display_name(upload.filename), problem=str(exc))
+                ) from None
         self.processed_photos = processed
         # Newly chosen photos replace those kept from before.
         self._drop_staged()
