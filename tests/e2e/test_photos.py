@@ -80,7 +80,7 @@ def _my_item(page):
     return page.locator(".my-listing").filter(has=page.get_by_role("link", name=PRODUCT, exact=True))
 
 
-def test_three_photos_reordered_by_dragging_and_the_item_paused_and_resumed(seller, new_page, look):
+def test_three_photos_reordered_by_dragging_and_the_item_paused_and_resumed(seller, new_page, look, axe):
     page = seller
     page.goto("/account/orders/completed")
     line = page.locator(".completed-line").filter(has=page.get_by_role("heading", name=PRODUCT, exact=True))
@@ -141,3 +141,4 @@ def test_three_photos_reordered_by_dragging_and_the_item_paused_and_resumed(sell
     item = _my_item(page)
     expect(item.locator(".status-badge")).to_have_text("Approved")
     expect(page.get_by_role("alert").filter(has_text="on the showcase again")).to_be_visible()
+    axe.assert_clean()
