@@ -100,7 +100,8 @@
       }
       renumber(list);
       // Keep the keyboard on the button that moved, unless it is now at an end.
-      if (!button.disabled) { button.focus(); } else { item.querySelector("button:not([disabled])").focus(); }
+      var focus = button.disabled ? item.querySelector("button[name=photo_move]:not([disabled])") : button;
+      if (focus) { focus.focus(); }
     });
     renumber(list);
   });
