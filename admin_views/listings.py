@@ -27,7 +27,7 @@ from models import DeclineTemplate, Listing, ListingStatus, ModerationEvent, Pho
 from models.errors import DomainError
 from models.lifecycle import MODERATOR
 from models.listing_input import MAX_REASON
-from models.listings import QUEUE_RANK
+from models.listings import QUEUE_RANK, ListingPhoto, galleries
 from models.users import utcnow
 from web.forms import ListingForm
 from web.i18n import money
@@ -135,10 +135,25 @@ def changes_since_approval(listing):
             differs = old != new
         if differs:
             rows.append({"field": field, "label": label, "old": old, "new": new})
-    if snap.get("photo_id") != listing.photo_id:
-        old_photo = Photo.get_or_none(Photo.id == snap["photo_id"]) if snap.get("photo_id") else None
-        rows.append({"field": "photo", "label": _("Photo"), "old": old_photo, "new": listing.photo})
+    before, now = list(snap.get("photo_ids") or []), ListingPhoto.ids_of(listing)
+    if before != now:
+        rows.append(_photo_changes(before, now))
     return rows
+
+
+def _photo_changes(before, now):
+    """The photos row of "what changed": the approved and current photos in order, with
+    those removed and added since the approval (one query for all of them)."""
+    photos = {photo.id: photo for photo in Photo.select().where(Photo.id.in_(list(set(before) | set(now))))}
+    return {
+        "field": "photo",
+        "label": _("Photos"),
+        "old": [photos[i] for i in before if i in photos],
+        "new": [photos[i] for i in now if i in photos],
+        "removed": [photos[i] for i in before if i not in now and i in photos],
+        "added": [photos[i] for i in now if i not in before and i in photos],
+        "reordered": [i for i in before if i in now] != [i for i in now if i in before],
+    }
 
 
 def moderation_log(listing_id):
@@ -524,6 +539,7 @@ class ListingAdmin(SecureModelView):
         listing = Listing.with_related().where(Listing.id == listing_id).get_or_none() if listing_id else None
         if listing is None:
             abort(404)
+        gallery = galleries([listing])[listing.id]
         if request.method == "POST":
             form = ListingForm()
         else:
@@ -535,6 +551,7 @@ class ListingAdmin(SecureModelView):
                     "price": format(listing.price, "f"),
                     "quantity": listing.quantity,
                     "version": listing.version,
+                    "photo_order": ",".join(str(photo.id) for photo in gallery),
                 },
             )
         if form.validate_on_submit():
@@ -544,7 +561,7 @@ class ListingAdmin(SecureModelView):
                     listing.id,
                     form.listing_data(),
                     seen_version=form.seen_version(),
-                    photo=form.processed_photo,
+                    photos=form.photo_changes(),
                 )
             except DomainError as exc:
                 form.apply_domain_error(exc)
@@ -555,6 +572,7 @@ class ListingAdmin(SecureModelView):
             "admin/flea/listing_edit.html",
             form=form,
             listing=listing,
+            photos=form.current_photos(gallery),
             buttons=self.allowed_buttons(listing),
             changes=changes_since_approval(listing),
             events=moderation_log(listing.id),

@@ -10,7 +10,7 @@ from .comments import Comment, CommentReport
 from .db import db
 from .decline_templates import DeclineTemplate
 from .favourites import Favourite
-from .listings import Listing, ListingStatus
+from .listings import Listing, ListingPhoto, ListingStatus
 from .moderation import ModerationEvent
 from .notifications import Notification, NotificationKind
 from .orders import Order, OrderLine, OrderStatus, Product
@@ -31,6 +31,7 @@ ALL_MODELS = [
     Order,
     OrderLine,
     Listing,
+    ListingPhoto,
     ModerationEvent,
     Comment,
     Notification,
@@ -63,6 +64,7 @@ __all__ = [
     "Favourite",
     "FormSubmission",
     "Listing",
+    "ListingPhoto",
     "ListingStatus",
     "ModerationEvent",
     "Notification",

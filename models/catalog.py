@@ -27,7 +27,7 @@ from peewee import JOIN, Tuple, fn
 
 from ._sql import CompiledQuery, rows_by_rowid
 from .comments import Comment
-from .listings import Listing, ListingStatus
+from .listings import Listing, ListingPhoto, ListingStatus
 from .orders import OrderLine, Product
 from .photos import Photo, PhotoName
 from .reports import Report
@@ -391,6 +391,8 @@ class ItemPage:
 
     listing: Listing
     photos: list
+    # The product's photo from the store, shown (labelled as the store's) when the seller has none.
+    store_photo: Photo | None
     threads: list
     comment_count: int
     reported: set
@@ -407,15 +409,14 @@ def item_page(listing, viewer):
         reported = Report.reasons_of(viewer, listing.id)
         if viewer.has_role("admin"):
             admin_reports = list(Report.for_listing(listing.id))
-    photos = []
-    for photo in (listing.photo if listing.photo_id else None, _product_photo(listing)):
-        if photo is not None and all(p.id != photo.id for p in photos):
-            photos.append(photo)
+    # The seller's photos, main first; the store's only when the seller has none.
+    photos = ListingPhoto.photos_of(listing)
+    store_photo = None if photos else _product_photo(listing)
     # Hidden comments are shown as such but not counted.
     comment_count = sum(
         (0 if c.is_deleted or c.is_hidden else 1) + sum(not r.is_hidden for r in replies) for c, replies in threads
     )
-    return ItemPage(listing, photos, threads, comment_count, reported, admin_reports)
+    return ItemPage(listing, photos, store_photo, threads, comment_count, reported, admin_reports)
 
 
 def _product_photo(listing):
@@ -437,10 +438,14 @@ def product(product_id):
 
 
 def photo_is_public(photo):
-    """A photo is public when a product or a public listing shows it."""
+    """A photo is public when a product or a public listing shows it (as its main photo or in
+    its gallery: the same places as `listings.photo_in_use`)."""
+    in_gallery = ListingPhoto.select(ListingPhoto.listing).where(ListingPhoto.photo == photo.id)
     return (
         Product.select().where(Product.photo == photo.id).exists()
-        or Listing.select().where((Listing.photo == photo.id) & Listing.public_condition()).exists()
+        or Listing.select()
+        .where(((Listing.photo == photo.id) | Listing.id.in_(in_gallery)) & Listing.public_condition())
+        .exists()
     )
 
 

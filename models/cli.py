@@ -192,8 +192,12 @@ def check_command(fix):
         for name in orphan_files:
             os.unlink(os.path.join(upload_dir(), name))
         if missing:
-            # Listings fall back to the product's photo (the foreign key is SET NULL).
+            # Listings without photos left fall back to the product's (the foreign key is SET NULL).
+            # Their gallery entries go with them; a listing's next photo becomes its main one.
             Photo.delete().where(Photo.id.in_([p.id for p in missing])).execute()
+            from .lifecycle import repair_main_photos
+
+            repair_main_photos()
         staged = purge_staged()
         click.echo(f"Fixed: removed {len(orphan_files)} files and {len(missing)} rows; {staged} expired kept photos.")
     elif orphan_files or missing or gave_up or webhook_trouble:

@@ -26,7 +26,7 @@ from peewee import SQL, Field, ForeignKeyField, IntegrityError, fn
 from . import lifecycle
 from .db import after_commit, database, is_postgres, write_transaction
 from .errors import CONFLICT, NOT_FOUND, DomainError
-from .listings import Listing, ListingStatus, listed_quantities
+from .listings import Listing, ListingStatus, listed_quantities, photo_in_use
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, PhotoError, StagedPhoto, delete_photo, process_image
 from .users import User, utcnow
@@ -342,11 +342,7 @@ def set_product_photo(external_id, data):
 
 def _delete_if_unused(photo_id):
     photo = Photo.get_or_none(Photo.id == photo_id)
-    if (
-        photo is not None
-        and not Product.select().where(Product.photo == photo_id).exists()
-        and not Listing.select().where(Listing.photo == photo_id).exists()
-    ):
+    if photo is not None and not photo_in_use(photo_id):
         delete_photo(photo)
 
 

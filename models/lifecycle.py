@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections import deque
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import force_locale
@@ -25,11 +25,11 @@ from peewee import IntegrityError, fn
 from .db import after_commit, is_postgres, write_transaction
 from .errors import FORBIDDEN, NOT_FOUND, DomainError
 from .listing_input import ListingInputError, clean_reason
-from .listings import Listing, ListingStatus, listed_quantities
+from .listings import Listing, ListingPhoto, ListingStatus, listed_quantities, photo_in_use
 from .moderation import ModerationEvent
 from .notifications import NotificationKind, notify
-from .orders import Order, OrderLine, OrderStatus, Product
-from .photos import Photo, StagedPhoto, delete_photo
+from .orders import Order, OrderLine, OrderStatus
+from .photos import MAX_PHOTOS, Photo, StagedPhoto, delete_photo
 from .submissions import MAX_TOKEN, DuplicateSubmission, FormSubmission
 from .users import User, refuse_if_blocked, utcnow
 from .webhooks import queue_listing_event
@@ -141,9 +141,10 @@ def event_chain(status):
 
 
 def snapshot(fields):
-    """The JSON of what a moderator approves: name, description, price, quantity, photo.
+    """The JSON of what a moderator approves: name, description, price, quantity, photos.
 
-    `fields` is a mapping with those keys (`photo` is the photo's id or None), or a Listing.
+    `fields` is a mapping with those keys (`photo` is the main photo's id or None,
+    `photos` the ordered ids of all of them; without it, the main one alone), or a Listing.
     """
     if isinstance(fields, Listing):
         fields = {
@@ -152,21 +153,34 @@ def snapshot(fields):
             "price": fields.price,
             "quantity": fields.quantity,
             "photo": fields.photo_id,
+            "photos": ListingPhoto.ids_of(fields),
         }
+    photos = fields.get("photos")
+    if photos is None:
+        photos = [fields["photo"]] if fields.get("photo") else []
     return json.dumps(
         {
             "name": fields["name"],
             "description": fields["description"],
             "price": str(fields["price"]),
             "quantity": fields["quantity"],
-            "photo_id": fields.get("photo"),
+            "photo_id": photos[0] if photos else None,
+            "photo_ids": list(photos),
         }
     )
 
 
 def approved_snapshot(listing):
-    """The listing's fields as last approved, or None if it never was."""
-    return json.loads(listing.approved_snapshot) if listing.approved_snapshot else None
+    """The listing's fields as last approved, or None if it never was.
+
+    A snapshot from before listings had several photos gets `photo_ids` from its one photo.
+    """
+    if not listing.approved_snapshot:
+        return None
+    snap = json.loads(listing.approved_snapshot)
+    if "photo_ids" not in snap:
+        snap["photo_ids"] = [snap["photo_id"]] if snap.get("photo_id") else []
+    return snap
 
 
 def _changed_since_approval(listing, action):
@@ -192,23 +206,95 @@ def expiry_after(moment):
     return moment + dt.timedelta(days=current_app.config["LISTING_DAYS"])
 
 
-def _photos_in_use(listing):
-    """The photos a listing keeps: its own and the one of its approved snapshot (for review)."""
+def _photos_in_use(listing, gallery=()):
+    """The photos a listing keeps: its own (`gallery`, the main one) and those of its approved
+    snapshot (kept for the moderator's review of an edit)."""
     snap = approved_snapshot(listing) or {}
-    return {listing.photo_id, snap.get("photo_id")} - {None}
+    return ({listing.photo_id} | set(gallery) | set(snap.get("photo_ids") or [])) - {None}
 
 
 def _delete_photo_later(photo_id):
     def cleanup():
         photo = Photo.get_or_none(Photo.id == photo_id)
-        if (
-            photo is not None
-            and not Listing.select().where(Listing.photo == photo_id).exists()
-            and not Product.select().where(Product.photo == photo_id).exists()
-        ):
+        # Whatever else still shows it (listings.photo_in_use: the one list) keeps it.
+        if photo is not None and not photo_in_use(photo_id):
             delete_photo(photo)
 
     after_commit(cleanup)
+
+
+@dataclass
+class PhotoChanges:
+    """What a form does to a listing's photos.
+
+    `add`: new images (`ProcessedImage`), put after the kept ones in the order chosen;
+    `remove`: photo ids to take off; `order`: photo ids, the first is the main photo (ids
+    missing from it keep their place after those in it). Ids that are not the listing's
+    own photos are ignored: a form can never touch another listing's photos.
+    `replace_main`: the new image takes the place of the main photo (one-photo callers).
+    """
+
+    add: list = field(default_factory=list)
+    remove: list = field(default_factory=list)
+    order: list = field(default_factory=list)
+    replace_main: bool = False
+
+    @classmethod
+    def of(cls, photos):
+        """PhotoChanges from what callers pass: None, one ProcessedImage (replaces the main
+        photo, as before listings had several), a list of them (added) or PhotoChanges."""
+        if photos is None:
+            return cls()
+        if isinstance(photos, cls):
+            return photos
+        if isinstance(photos, (list, tuple)):
+            return cls(add=list(photos))
+        return cls(add=[photos], replace_main=True)
+
+
+def too_many_photos():
+    return ListingInputError(
+        _("A listing can have up to %(max)s photos. Remove some or choose fewer.", max=MAX_PHOTOS), field="photo"
+    )
+
+
+def _new_gallery(current, changes, added):
+    """The ordered photo ids after `changes`; `added` are the new photos' ids. Refuses more
+    than MAX_PHOTOS (on the `photo` field)."""
+    remove = {int(i) for i in changes.remove}
+    if changes.replace_main and current:
+        remove.add(current[0])
+    kept = [i for i in current if i not in remove]
+    order = []
+    for i in changes.order:
+        if i in kept and i not in order:
+            order.append(i)
+    result = order + [i for i in kept if i not in order]
+    if changes.replace_main:
+        return list(added) + result
+    return result + list(added)
+
+
+def _write_gallery(listing_id, ids):
+    """Replace the listing's gallery rows by `ids` in this order (in the caller's transaction)."""
+    ListingPhoto.delete().where(ListingPhoto.listing == listing_id).execute()
+    if ids:
+        ListingPhoto.insert_many(
+            [{"listing": listing_id, "photo": photo_id, "position": n} for n, photo_id in enumerate(ids)]
+        ).execute()
+
+
+def repair_main_photos():
+    """After photo rows went (`check --fix` deletes those whose files are lost): a listing
+    whose main photo went shows its gallery's next one. Returns how many listings changed."""
+    first = (
+        ListingPhoto.select(ListingPhoto.photo)
+        .where(ListingPhoto.listing == Listing.id)
+        .order_by(ListingPhoto.position)
+        .limit(1)
+    )
+    has_gallery = fn.EXISTS(ListingPhoto.select(ListingPhoto.id).where(ListingPhoto.listing == Listing.id))
+    return Listing.update(photo=first).where(Listing.photo.is_null() & has_gallery).execute()
 
 
 # ---------------------------------------------------------------- checks
@@ -312,9 +398,34 @@ def _record(listing_id, action, actor, from_status, to_status, reason=None):
     )
 
 
-def _staged(photo, user):
+class _StagedPhotos:
+    """Several photos' files written before the transaction and removed again if it fails."""
+
+    def __init__(self, images, user):
+        self.staged = [StagedPhoto(image, uploaded_by=user.id) for image in images]
+        self.entered = []
+
+    def __enter__(self):
+        try:
+            for staged in self.staged:
+                self.entered.append(staged.__enter__())
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        return self
+
+    def create_rows(self):
+        return [staged.create_row().id for staged in self.entered]
+
+    def __exit__(self, exc_type, exc, tb):
+        for staged in reversed(self.entered):
+            staged.__exit__(exc_type, exc, tb)
+        return False
+
+
+def _staged(images, user):
     """Photo files written before the transaction and removed again if it fails."""
-    return StagedPhoto(photo, uploaded_by=user.id) if photo else nullcontext()
+    return _StagedPhotos(images, user) if images else nullcontext()
 
 
 # ---------------------------------------------------------------- the one move
@@ -340,6 +451,14 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
     values = dict(changes or {})
     if prepare is not None:
         values.update(prepare(listing))
+    # The gallery is read only by the moves that change it or approve it (a snapshot of it).
+    gallery_before = gallery_after = ()
+    new_gallery = values.pop("photos", None)
+    if new_gallery is not None or target == S.APPROVED:
+        gallery_before = ListingPhoto.ids_of(listing)
+        gallery_after = gallery_before if new_gallery is None else new_gallery
+    if new_gallery is not None:
+        values["photo"] = new_gallery[0] if new_gallery else None
     if target == S.APPROVED and listing.status != S.APPROVED:
         # Each time it goes (back) on the showcase, it gets its LISTING_DAYS again.
         values.update(expires_at=expiry_after(utcnow()), expiry_reminded_at=None)
@@ -353,6 +472,7 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
             "photo": listing.photo_id,
         }
         fields.update({k: v for k, v in values.items() if k in fields})
+        fields["photos"] = list(gallery_after)
         values["approved_snapshot"] = snapshot(fields)
     values.update(status=target, version=Listing.version + 1, updated_at=utcnow())
     unchanged = (Listing.id == listing.id) & (Listing.status == listing.status) & (Listing.version == listing.version)
@@ -367,11 +487,13 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
             _refuse_approval_while_blocked(listing)
         # Someone else moved it between our read and our write.
         raise _changed_meanwhile()
+    if new_gallery is not None:
+        _write_gallery(listing.id, new_gallery)
     _record(listing.id, action, actor, listing.status, target, reason)
     # After the row's update, which holds it until commit: a listing's events are queued in move order.
     queue_listing_event(action, listing.id)
     after = Listing.get_by_id(listing.id)
-    for photo_id in _photos_in_use(listing) - _photos_in_use(after):
+    for photo_id in _photos_in_use(listing, gallery_before) - _photos_in_use(after, gallery_after):
         _delete_photo_later(photo_id)
     return after
 
@@ -379,28 +501,32 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
 # ---------------------------------------------------------------- moves
 
 
-def put_up_for_sale(user, line_id, data, photo=None, form_token=None):
+def put_up_for_sale(user, line_id, data, photo=None, form_token=None, photos=None):
     """Create a listing On moderation from a line of the user's own Completed order.
 
-    `photo` is a `ProcessedImage` (already checked and re-encoded) or None.
+    `photos` are `ProcessedImage`s (already checked and re-encoded), the first the main
+    one, at most MAX_PHOTOS; `photo` is one of them (the same as `photos=[photo]`).
     `form_token` identifies the submitted form: a second submit of the same form
     raises `DuplicateSubmission` instead of making a second listing.
     """
     fields = data.cleaned()
+    images = list(photos or []) + ([photo] if photo else [])
+    if len(images) > MAX_PHOTOS:
+        raise too_many_photos()
     token = (form_token or "")[:MAX_TOKEN] or None
     if token and FormSubmission.listing_for(user, token):
         # The common retry, answered before any file is written; the index below decides races.
         raise DuplicateSubmission()
     try:
-        return _put_up(user, line_id, fields, photo, token)
+        return _put_up(user, line_id, fields, images, token)
     except IntegrityError:
         if token and FormSubmission.select().where(FormSubmission.token == token).exists():
             raise DuplicateSubmission() from None
         raise
 
 
-def _put_up(user, line_id, fields, photo, token):
-    with _staged(photo, user) as staged, write_transaction():
+def _put_up(user, line_id, fields, images, token):
+    with _staged(images, user) as staged, write_transaction():
         line = _lock_line(line_id)
         if line is None:
             raise ListingStateError(_("This order line does not exist."), kind=NOT_FOUND)
@@ -413,14 +539,15 @@ def _put_up(user, line_id, fields, photo, token):
         if line.order.status != OrderStatus.COMPLETED:
             raise ListingStateError(_("Only items of completed orders can be put up for sale."))
         _check_quantity_left(line, fields["quantity"])
-        photo_row = staged.create_row() if staged else None
+        photo_ids = staged.create_rows() if staged else []
         listing = Listing.create(
             owner=user.id,
             order_line=line.id,
-            photo=photo_row.id if photo_row else None,
+            photo=photo_ids[0] if photo_ids else None,
             status=S.MODERATION,
             **fields,
         )
+        _write_gallery(listing.id, photo_ids)
         _record(listing.id, PUT_UP, user, None, S.MODERATION)
         queue_listing_event(PUT_UP, listing.id)
         if token:
@@ -565,40 +692,58 @@ def expire(listing_id, seen_version=None):
     return listing
 
 
-def _edit_changes(fields, staged):
-    """`prepare` for the edits: the quantity checked under the line's lock, the new photo's row."""
+def _edit_changes(fields, photo_changes, staged):
+    """`prepare` for the edits: the quantity checked under the line's lock, the photos'
+    new order with the new ones' rows (at most MAX_PHOTOS, checked before a row is made)."""
 
     def prepare(listing):
         if fields["quantity"] != listing.quantity:
             _check_quantity_left(_lock_line(listing.order_line_id), fields["quantity"], editing=listing)
         changes = dict(fields)
-        if staged:
-            changes["photo"] = staged.create_row().id
+        current = ListingPhoto.ids_of(listing)
+        gallery = _new_gallery(current, photo_changes, [0] * len(photo_changes.add))
+        if len(gallery) > MAX_PHOTOS:
+            raise too_many_photos()
+        gallery = _new_gallery(current, photo_changes, staged.create_rows() if staged else [])
+        if gallery != current:
+            changes["photos"] = gallery
         return changes
 
     return prepare
 
 
-def edit_listing(user, listing_id, data, seen_version=None, photo=None):
-    """Owner: change a listing. It goes (back) to moderation and leaves the showcase."""
+def edit_listing(user, listing_id, data, seen_version=None, photo=None, photos=None):
+    """Owner: change a listing. It goes (back) to moderation and leaves the showcase.
+
+    `photos` is a `PhotoChanges` (add, remove, order); `photo` one new image that
+    replaces the main photo. Changing the photos is an edit like any other.
+    """
     fields = data.cleaned()
-    with _staged(photo, user) as staged, write_transaction():
+    changes = PhotoChanges.of(photos if photos is not None else photo)
+    with _staged(changes.add, user) as staged, write_transaction():
         return _move(
             "edit",
             listing_id,
             user,
             seen_version=seen_version,
             changes={"decline_reason": None},
-            prepare=_edit_changes(fields, staged),
+            prepare=_edit_changes(fields, changes, staged),
         )
 
 
-def admin_edit(admin, listing_id, data, seen_version=None, photo=None):
+def admin_edit(admin, listing_id, data, seen_version=None, photo=None, photos=None):
     """Moderator: correct a listing without sending it back to moderation (logged)."""
     _require_moderator(admin)
     fields = data.cleaned()
-    with _staged(photo, admin) as staged, write_transaction():
-        return _move("admin_edit", listing_id, admin, seen_version=seen_version, prepare=_edit_changes(fields, staged))
+    changes = PhotoChanges.of(photos if photos is not None else photo)
+    with _staged(changes.add, admin) as staged, write_transaction():
+        return _move(
+            "admin_edit",
+            listing_id,
+            admin,
+            seen_version=seen_version,
+            prepare=_edit_changes(fields, changes, staged),
+        )
 
 
 # ---------------------------------------------------------------- blocking a customer

@@ -41,15 +41,20 @@ def iso_time(value):
     return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
 
 
-def listing_document(listing, urls=None, with_status=False):
+def listing_document(listing, urls=None, with_status=False, gallery=None):
     """The listing as JSON-ready dict: id, url, name, price, currency, quantity, photo_url,
-    thumbnail_url, published_at, product (and status with `with_status`).
+    thumbnail_url, photos, published_at, product (and status with `with_status`).
 
     `listing` comes with its photo, order line and product joined
     (`Listing.with_related()`, `Listing.get_with_related(id)`); `urls` is a
-    `SiteUrls` (one is made when not given).
+    `SiteUrls` (one is made when not given); `gallery` its Photo rows in order
+    (`listings.galleries`, read in one query for a list; read here when not given).
     """
     urls = urls or SiteUrls()
+    if gallery is None:
+        from .listings import ListingPhoto
+
+        gallery = ListingPhoto.photos_of(listing)
     photo = listing.shown_photo
     product = listing.order_line.product
     document = {
@@ -62,6 +67,8 @@ def listing_document(listing, urls=None, with_status=False):
         "quantity": listing.quantity,
         "photo_url": urls.photo(photo),
         "thumbnail_url": urls.photo(photo, thumb=True),
+        # The seller's own photos, main first (the store's photo is never among them).
+        "photos": [urls.photo(p) for p in gallery],
         "published_at": iso_time(listing.published_at),
         # The store's own id of the product; products the store never sent (the demo's) have none.
         "product": getattr(product, "external_id", None),

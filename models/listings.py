@@ -5,7 +5,7 @@ from peewee import JOIN, SQL, CharField, DateTimeField, DecimalField, ForeignKey
 
 from ._sql import CompiledQuery
 from .db import BaseModel
-from .orders import Order, OrderLine
+from .orders import Order, OrderLine, Product
 from .photos import Photo
 from .search import RefreshingUpdate, search_words
 from .users import User, utcnow
@@ -188,6 +188,77 @@ class Listing(BaseModel):
             return self.photo
         product = self.order_line.product
         return getattr(product, "product_photo", None) if product.photo_id else None
+
+
+class ListingPhoto(BaseModel):
+    """One photo of a listing's gallery; the lowest `position` is the main photo, which
+    `Listing.photo` repeats so that cards, the showcase and sharing tags read it in their join.
+    Written only by `models.lifecycle`."""
+
+    listing = ForeignKeyField(Listing, backref="gallery", on_delete="CASCADE")
+    photo = ForeignKeyField(Photo, on_delete="CASCADE")
+    position = IntegerField()
+
+    class Meta:
+        indexes = (
+            (("listing", "photo"), True),
+            (("photo",), False),  # is a photo still in use, is it public
+        )
+
+    @classmethod
+    def ids_of(cls, listing):
+        """The listing's photo ids in order, main first. A listing whose gallery was never
+        written (made before it existed, or bulk-inserted) has its main photo alone."""
+        ids = [
+            photo_id
+            for (photo_id,) in cls.select(cls.photo).where(cls.listing == listing.id).order_by(cls.position).tuples()
+        ]
+        if not ids and listing.photo_id:
+            ids = [listing.photo_id]
+        return ids
+
+    @classmethod
+    def photos_of(cls, listing):
+        """The listing's Photo rows in order, main first: one query."""
+        rows = list(
+            Photo.select(Photo)
+            .join(cls, on=(cls.photo == Photo.id))
+            .where(cls.listing == listing.id)
+            .order_by(cls.position)
+        )
+        if not rows and listing.photo_id:
+            rows = [listing.photo]
+        return rows
+
+
+def galleries(listings):
+    """{listing id: its Photo rows in order, main first} for these listings: one query."""
+    by_listing = {listing.id: [] for listing in listings}
+    if by_listing:
+        rows = (
+            ListingPhoto.select(ListingPhoto.listing, Photo)
+            .join(Photo, on=(ListingPhoto.photo == Photo.id))
+            .where(ListingPhoto.listing.in_(list(by_listing)))
+            .order_by(ListingPhoto.listing, ListingPhoto.position)
+        )
+        for row in rows:
+            by_listing[row.listing_id].append(row.photo)
+    for listing in listings:
+        if not by_listing[listing.id] and listing.photo_id:
+            by_listing[listing.id] = [listing.photo]
+    return by_listing
+
+
+def photo_in_use(photo_id):
+    """Whether anything still shows the photo: a listing (main or gallery) or a product.
+
+    The one list of what references a photo; a photo is deleted only when this is False.
+    """
+    return (
+        Listing.select().where(Listing.photo == photo_id).exists()
+        or ListingPhoto.select().where(ListingPhoto.photo == photo_id).exists()
+        or Product.select().where(Product.photo == photo_id).exists()
+    )
 
 
 _with_related_by_id = CompiledQuery(lambda listing_id: Listing.with_related().where(Listing.id == listing_id))

@@ -30,6 +30,8 @@ from .users import User, utcnow
 log = logging.getLogger("flea_market")
 
 MAX_BYTES = 10 * 1024 * 1024
+# Photos a listing can have (the first is its main photo).
+MAX_PHOTOS = 8
 MAX_PIXELS = 40_000_000
 DISPLAY_BOX = (1600, 1600)
 THUMB_BOX = (480, 480)

@@ -6,7 +6,7 @@ from flask_security import auth_required, current_user
 
 from models import Listing, ListingStatus, Notification, Order, OrderLine, Photo, Product, lifecycle
 from models.errors import INVALID, DomainError
-from models.listings import listed_quantities
+from models.listings import galleries, listed_quantities
 from models.photos import staged_file
 from models.submissions import DuplicateSubmission
 from models.users import CustomerBlocked
@@ -101,7 +101,7 @@ def put_up(line_id):
                 current_user,
                 line_id,
                 form.listing_data(),
-                photo=form.processed_photo,
+                photos=form.processed_photos,
                 form_token=form.form_token.data,
             )
         except DuplicateSubmission as exc:
@@ -129,6 +129,7 @@ STATE_MOVES = ("withdraw", "put_back", "renew")
 
 def _my_items_context(forms=None, open_listing=None, sold_errors=None):
     listings = list(Listing.owned_by(current_user))
+    photos = galleries(listings)
     forms = forms or {}
     rows = []
     for listing in listings:
@@ -145,6 +146,7 @@ def _my_items_context(forms=None, open_listing=None, sold_errors=None):
                     "price": f"{listing.price:.2f}",
                     "quantity": listing.quantity,
                     "version": listing.version,
+                    "photo_order": ",".join(str(photo.id) for photo in photos[listing.id]),
                 },
             )
         if form is not None:
@@ -153,6 +155,8 @@ def _my_items_context(forms=None, open_listing=None, sold_errors=None):
             {
                 "listing": listing,
                 "form": form,
+                # The edit form's current photos: [(photo, ticked for removal)] in the form's order.
+                "photos": form.current_photos(photos[listing.id]) if form is not None else [],
                 "editable": editable,
                 "can_sell": "sell" in moves,
                 # Take off sale, Put back on sale, Renew: one plain POST each.
@@ -176,8 +180,21 @@ def my_items():
 @bp.post("/pristroy/<int:listing_id>/edit")
 def edit(listing_id):
     """Save an edit; the listing goes back to moderation."""
-    lifecycle.own_listing(current_user, listing_id)
+    listing = lifecycle.own_listing(current_user, listing_id)
     form = ListingForm()
+    move = request.form.get("photo_move")
+    if move and not form.validate_on_submit() and form.csrf_token.errors:
+        move = None  # refused below like any form without its token
+    if move:
+        # A Move up / Move down button (without JavaScript): the form comes back in the new
+        # order with everything typed and chosen kept; nothing is saved yet.
+        form.move_photo(galleries([listing])[listing.id], move)
+        for field in form:
+            field.errors = []
+        form.form_errors = []
+        form.keep_photo()
+        context = _my_items_context(forms={listing_id: form}, open_listing=listing_id)
+        return render_template("account/my_items.html", photo_moved=listing_id, **context)
     if form.validate_on_submit():
         try:
             lifecycle.edit_listing(
@@ -185,7 +202,7 @@ def edit(listing_id):
                 listing_id,
                 form.listing_data(),
                 seen_version=form.seen_version(),
-                photo=form.processed_photo,
+                photos=form.photo_changes(),
             )
         except DomainError as exc:
             if exc.kind != INVALID:

@@ -82,6 +82,7 @@ def render_item(listing, status=200, comment=None, report=None):
             "public/item.html",
             listing=data.listing,
             photos=data.photos,
+            store_photo=data.store_photo,
             threads=data.threads,
             comment_count=data.comment_count,
             comment=comment or {},

@@ -274,7 +274,9 @@ def make_listing(make_completed_line):
             price=kw.pop("price", "1500"),
             quantity=quantity,
         )
-        listing = lifecycle.put_up_for_sale(user, line.id, data, photo=kw.pop("photo", None))
+        listing = lifecycle.put_up_for_sale(
+            user, line.id, data, photo=kw.pop("photo", None), photos=kw.pop("photos", None)
+        )
         if status == ListingStatus.MODERATION:
             return listing
         if status == ListingStatus.SOLD:

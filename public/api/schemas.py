@@ -93,6 +93,9 @@ class ListingOut(Schema):
     quantity = fields.Integer(required=True)
     photo_url = _nullable_string()
     thumbnail_url = _nullable_string()
+    photos = fields.List(
+        fields.String(), required=True, metadata={"description": "the seller's photos (full size), main first"}
+    )
     published_at = UtcDateTime(required=True, allow_none=True)
     product = _nullable_string(metadata={"description": "the product's external_id"})
 

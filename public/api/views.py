@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from models import api_keys, catalog, connector, signin_links
 from models.listing_json import SiteUrls, listing_document
-from models.listings import ListingStatus
+from models.listings import ListingStatus, galleries
 from web.errors import api_error
 from web.extensions import limiter
 from web.i18n import safe_next
@@ -230,7 +230,12 @@ def listings(page, q, product):
     """Approved listings, newest first."""
     rows, has_next = catalog.store_page(q, product, page, current_app.config["API_PAGE_SIZE"])
     urls = SiteUrls()
-    return {"listings": [listing_document(row, urls) for row in rows], "page": page, "has_next": has_next}
+    photos = galleries(rows)
+    return {
+        "listings": [listing_document(row, urls, gallery=photos[row.id]) for row in rows],
+        "page": page,
+        "has_next": has_next,
+    }
 
 
 @bp.route("/listings/<int:listing_id>", endpoint="listing")

@@ -35,6 +35,7 @@ def test_listings_are_the_approved_ones_newest_first(client, approved, make_list
         "quantity": 1,
         "photo_url": None,
         "thumbnail_url": None,
+        "photos": [],
         "published_at": item["published_at"],
         "product": None,
     }

@@ -85,6 +85,10 @@ def _stop(proc):
         proc.wait()
 
 
+# The live app's environment, for commands run against its database (`live_cli`).
+_live = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The base URL of `python app.py` serving a fresh database with the demo data."""
@@ -101,6 +105,7 @@ def live_server(tmp_path_factory):
     )
     for key in ("MAIL_SERVER", "REDIS_URL", "FLASK_DEBUG"):
         env.pop(key, None)
+    _live["env"] = env
     log_path = base / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -128,6 +133,25 @@ def live_server(tmp_path_factory):
         _stop(proc)
     errors = [line for line in log_path.read_text().splitlines() if "Traceback" in line or '" 500 ' in line]
     assert not errors, "the server logged errors:\n" + log_path.read_text()[-5000:]
+
+
+@pytest.fixture(scope="session")
+def live_cli(live_server):
+    """live_cli(*args): run `flask --app app ARGS` on the live app's database; its standard output."""
+
+    def _run(*args):
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *args],
+            cwd=ROOT,
+            env=_live["env"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    return _run
 
 
 # ---------------------------------------------------------------- the browser

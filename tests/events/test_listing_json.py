@@ -27,6 +27,7 @@ def test_the_document_of_an_approved_listing_with_a_photo(app, client, alice, ad
         "quantity": 1,
         "photo_url": f"http://localhost/media/{photo.stem}.jpg",
         "thumbnail_url": f"http://localhost/media/{photo.stem}.thumb.jpg",
+        "photos": [f"http://localhost/media/{photo.stem}.jpg"],
         "published_at": Listing.get_by_id(listing.id).published_at.replace(microsecond=0).isoformat() + "Z",
         "product": None,
         "status": "approved",

@@ -20,6 +20,7 @@ DOCUMENT_KEYS = {
     "quantity",
     "photo_url",
     "thumbnail_url",
+    "photos",
     "published_at",
     "product",
     "status",
