@@ -5,6 +5,7 @@ versioned migrations in `models/migrations/`; tests/migrations checks that what
 they build is what these models declare.
 """
 
+from .alerts import AlertMatch, AlertTerm, AlertWork, SearchAlert
 from .api_keys import ApiKey
 from .comments import Comment, CommentReport
 from .db import db
@@ -43,6 +44,10 @@ ALL_MODELS = [
     ApiKey,
     SigninLink,
     Favourite,
+    SearchAlert,
+    AlertTerm,
+    AlertMatch,
+    AlertWork,
 ]
 
 
@@ -56,6 +61,9 @@ def create_tables():
 
 __all__ = [
     "ALL_MODELS",
+    "AlertMatch",
+    "AlertTerm",
+    "AlertWork",
     "ApiKey",
     "Comment",
     "CommentReport",
@@ -76,6 +84,7 @@ __all__ = [
     "Report",
     "ReportReason",
     "Role",
+    "SearchAlert",
     "SigninLink",
     "User",
     "UserRoles",
