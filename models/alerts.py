@@ -28,6 +28,7 @@ take `now` from their caller, so tests move the clock instead of sleeping.
 import datetime as dt
 import json
 import logging
+import secrets
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -106,12 +107,14 @@ class AlertMatch(BaseModel):
 
     alert = ForeignKeyField(SearchAlert, backref="matches", on_delete="CASCADE")
     listing = ForeignKeyField(Listing, on_delete="CASCADE")
-    work = IntegerField(null=True)  # the AlertWork row whose run found it (its notifications)
+    # The run that found it, so that run notifies exactly its own matches (not a work row's id:
+    # those are deleted when done, and SQLite may hand out a deleted row's id again).
+    batch = CharField(max_length=16, null=True)
     created_at = DateTimeField(default=utcnow)
     mailed_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("alert", "listing"), True), (("work",), False), (("mailed_at", "alert"), False))
+        indexes = ((("alert", "listing"), True), (("batch",), False), (("mailed_at", "alert"), False))
 
 
 class AlertWork(BaseModel):
@@ -296,7 +299,8 @@ def _match_one(work_id, now):
         if listing is None or not ListingStatus.is_public(listing.status):
             return 0  # it left the showcase before the job came: nobody is told
         alert_ids = matching_alerts(listing)
-        select = SearchAlert.select(SearchAlert.id, Value(listing.id), Value(work_id), Value(now)).where(
+        batch = secrets.token_hex(8)
+        select = SearchAlert.select(SearchAlert.id, Value(listing.id), Value(batch), Value(now)).where(
             SearchAlert.id.in_(alert_ids)
             # Already told about this listing (it was on the showcase before): not again.
             & ~fn.EXISTS(
@@ -306,7 +310,7 @@ def _match_one(work_id, now):
             )
         )
         inserted = (
-            AlertMatch.insert_from(select, [AlertMatch.alert, AlertMatch.listing, AlertMatch.work, AlertMatch.created_at])
+            AlertMatch.insert_from(select, [AlertMatch.alert, AlertMatch.listing, AlertMatch.batch, AlertMatch.created_at])
             .on_conflict_ignore()
             .as_rowcount()
             .execute()
@@ -322,7 +326,7 @@ def _match_one(work_id, now):
                     Value(now),
                 )
                 .join(SearchAlert)
-                .where(AlertMatch.work == work_id)
+                .where(AlertMatch.batch == batch)
             )
             Notification.insert_from(
                 notes,

@@ -47,13 +47,13 @@ def upgrade(migrator, database):
     class AlertMatch(Base):
         alert = ForeignKeyField(SearchAlert, on_delete="CASCADE")
         listing = ForeignKeyField(Listing, on_delete="CASCADE")
-        work = IntegerField(null=True)
+        batch = CharField(max_length=16, null=True)
         created_at = DateTimeField()
         mailed_at = DateTimeField(null=True)
 
         class Meta:
             table_name = "alertmatch"
-            indexes = ((("alert", "listing"), True), (("work",), False), (("mailed_at", "alert"), False))
+            indexes = ((("alert", "listing"), True), (("batch",), False), (("mailed_at", "alert"), False))
 
     class AlertWork(Base):
         listing = ForeignKeyField(Listing, on_delete="CASCADE")
