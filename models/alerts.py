@@ -97,6 +97,9 @@ class AlertTerm(BaseModel):
 
     alert = ForeignKeyField(SearchAlert, backref="terms", on_delete="CASCADE")
     term = CharField(max_length=64)
+    # The alert's number of words, copied: the match keeps only the alerts all of whose words
+    # it found while it groups, before it joins a single alert row.
+    term_count = IntegerField()
 
     class Meta:
         indexes = ((("term", "alert"), True),)
@@ -178,7 +181,10 @@ def save(user, filters):
                 created_at=utcnow(),
             )
             if terms:
-                AlertTerm.insert_many([(alert.id, term) for term in terms], fields=[AlertTerm.alert, AlertTerm.term]).execute()
+                AlertTerm.insert_many(
+                    [(alert.id, term, len(terms)) for term in terms],
+                    fields=[AlertTerm.alert, AlertTerm.term, AlertTerm.term_count],
+                ).execute()
     except IntegrityError:
         # The same alert saved at the same moment (a double click): the unique index decided.
         return SearchAlert.get((SearchAlert.user == user.id) & (SearchAlert.key == key)), False
@@ -258,9 +264,11 @@ def _words_in(values):
     return SQL(sql, [json.dumps(values, ensure_ascii=False)])
 
 
-def matching_alerts(listing):
-    """A query of the ids of the active alerts of other users that `listing` (with its
-    `search_text`, `price` and `owner_id`) matches. Two index reads, whatever the number of alerts."""
+def matching_alerts(listing, *columns):
+    """A query of the ids (then `columns`) of the active alerts of other users that `listing`
+    (with its `search_text`, `price` and `owner_id`) matches. Index reads only, whatever the
+    number of alerts: the words' index for the alerts with words, the `term_count` index for
+    those with a price range alone."""
     conditions = (
         SearchAlert.paused_at.is_null()
         & (SearchAlert.user != listing.owner_id)
@@ -268,18 +276,14 @@ def matching_alerts(listing):
         & (SearchAlert.price_max.is_null() | (SearchAlert.price_max >= listing.price))
     )
     found = (
-        AlertTerm.select(AlertTerm.alert.alias("alert_id"), fn.COUNT(AlertTerm.id).alias("n"))
+        AlertTerm.select(AlertTerm.alert)
         .where(AlertTerm.term.in_(_words_in(prefixes(listing.search_text))))
-        .group_by(AlertTerm.alert)
-        .alias("found")
+        .group_by(AlertTerm.alert, AlertTerm.term_count)
+        .having(fn.COUNT(AlertTerm.id) == AlertTerm.term_count)
     )
-    with_words = (
-        SearchAlert.select(SearchAlert.id)
-        .join(found, on=((found.c.alert_id == SearchAlert.id) & (found.c.n == SearchAlert.term_count)))
-        .where(conditions)
-    )
-    price_only = SearchAlert.select(SearchAlert.id).where((SearchAlert.term_count == 0) & conditions)
-    return with_words | price_only
+    with_words = SearchAlert.select(SearchAlert.id, *columns).where(SearchAlert.id.in_(found) & conditions)
+    price_only = SearchAlert.select(SearchAlert.id, *columns).where((SearchAlert.term_count == 0) & conditions)
+    return with_words + price_only  # UNION ALL: an alert has words or has none
 
 
 def _match_one(work_id, now):
@@ -298,19 +302,12 @@ def _match_one(work_id, now):
         )
         if listing is None or not ListingStatus.is_public(listing.status):
             return 0  # it left the showcase before the job came: nobody is told
-        alert_ids = matching_alerts(listing)
         batch = secrets.token_hex(8)
-        select = SearchAlert.select(SearchAlert.id, Value(listing.id), Value(batch), Value(now)).where(
-            SearchAlert.id.in_(alert_ids)
-            # Already told about this listing (it was on the showcase before): not again.
-            & ~fn.EXISTS(
-                AlertMatch.select(AlertMatch.id).where(
-                    (AlertMatch.alert == SearchAlert.id) & (AlertMatch.listing == listing.id)
-                )
-            )
-        )
+        found = matching_alerts(listing, Value(listing.id), Value(batch), Value(now))
+        # An alert already told about this listing (it was on the showcase before) is skipped
+        # by the unique index on (alert, listing): not told again.
         inserted = (
-            AlertMatch.insert_from(select, [AlertMatch.alert, AlertMatch.listing, AlertMatch.batch, AlertMatch.created_at])
+            AlertMatch.insert_from(found, [AlertMatch.alert, AlertMatch.listing, AlertMatch.batch, AlertMatch.created_at])
             .on_conflict_ignore()
             .as_rowcount()
             .execute()

@@ -39,6 +39,7 @@ def upgrade(migrator, database):
     class AlertTerm(Base):
         alert = ForeignKeyField(SearchAlert, on_delete="CASCADE")
         term = CharField(max_length=64)
+        term_count = IntegerField()
 
         class Meta:
             table_name = "alertterm"
