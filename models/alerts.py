@@ -206,7 +206,8 @@ def _own(user, alert_id):
 
 def pause(user, alert_id):
     """Stop notifying for this alert of `user` (someone else's, or none: not found)."""
-    if not SearchAlert.update(paused_at=fn.COALESCE(SearchAlert.paused_at, utcnow())).where(_own(user, alert_id)).execute():
+    paused = fn.COALESCE(SearchAlert.paused_at, utcnow())  # pausing twice keeps the first time
+    if not SearchAlert.update(paused_at=paused).where(_own(user, alert_id)).execute():
         raise _not_found()
 
 
@@ -307,7 +308,9 @@ def _match_one(work_id, now):
         # An alert already told about this listing (it was on the showcase before) is skipped
         # by the unique index on (alert, listing): not told again.
         inserted = (
-            AlertMatch.insert_from(found, [AlertMatch.alert, AlertMatch.listing, AlertMatch.batch, AlertMatch.created_at])
+            AlertMatch.insert_from(
+                found, [AlertMatch.alert, AlertMatch.listing, AlertMatch.batch, AlertMatch.created_at]
+            )
             .on_conflict_ignore()
             .as_rowcount()
             .execute()

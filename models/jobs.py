@@ -96,7 +96,6 @@ class Jobs:
             log.info("listings: reminded %s, expired %s", reminded, expired)
         return reminded, expired
 
-
     def _search_alerts(self):
         from .alerts import mail_due, match_due
         from .users import utcnow

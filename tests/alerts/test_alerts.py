@@ -5,7 +5,6 @@ import datetime as dt
 import re
 
 from click.testing import CliRunner
-from playhouse.test_utils import count_queries
 
 from models import AlertWork, Listing, ListingStatus, Notification, OutgoingMail, SearchAlert, lifecycle
 from models.alerts import AlertMatch, mail_due, match_due

@@ -24,9 +24,30 @@ LISTINGS = [
     ("Silk tie", "Call me.", "400", "Ties"),
 ]
 QUERIES = [
-    "scarves", "scarf", "шарфы", "шарф", "jack", "jackets", "red scarf", "wool", "silk scarves",
-    "пальто шерстяное", "шерсть", "blue", "size", "m", "42", "worn", "shoes 42", "tie", "ties",
-    "leather jacket", "зимнее пальто", "nothing here", "sca", "стрид",
+    "scarves",
+    "scarf",
+    "шарфы",
+    "шарф",
+    "jack",
+    "jackets",
+    "red scarf",
+    "wool",
+    "silk scarves",
+    "пальто шерстяное",
+    "шерсть",
+    "blue",
+    "size",
+    "m",
+    "42",
+    "worn",
+    "shoes 42",
+    "tie",
+    "ties",
+    "leather jacket",
+    "зимнее пальто",
+    "nothing here",
+    "sca",
+    "стрид",
 ]
 RANGES = [(None, None), (None, "1000"), ("1000", None), ("1000", "3000"), ("5000", "5000")]
 
@@ -73,8 +94,13 @@ def _bulk_alerts(users, count, listing_words):
         alerts.append((next_id + n, users[n % len(users)].id, " ".join(words), price_max, key, len(words), utcnow()))
         terms += [(next_id + n, word, len(words)) for word in words]
     fields = [
-        SearchAlert.id, SearchAlert.user, SearchAlert.q, SearchAlert.price_max,
-        SearchAlert.key, SearchAlert.term_count, SearchAlert.created_at,
+        SearchAlert.id,
+        SearchAlert.user,
+        SearchAlert.q,
+        SearchAlert.price_max,
+        SearchAlert.key,
+        SearchAlert.term_count,
+        SearchAlert.created_at,
     ]
     with database().atomic():
         for start in range(0, len(alerts), 500):
