@@ -5,6 +5,7 @@ versioned migrations in `models/migrations/`; tests/migrations checks that what
 they build is what these models declare.
 """
 
+from .alerts import AlertMatch, AlertTerm, AlertWork, SearchAlert
 from .api_keys import ApiKey
 from .comments import Comment, CommentReport
 from .db import db
@@ -44,6 +45,10 @@ ALL_MODELS = [
     ApiKey,
     SigninLink,
     Favourite,
+    SearchAlert,
+    AlertTerm,
+    AlertMatch,
+    AlertWork,
 ]
 
 
@@ -57,6 +62,9 @@ def create_tables():
 
 __all__ = [
     "ALL_MODELS",
+    "AlertMatch",
+    "AlertTerm",
+    "AlertWork",
     "ApiKey",
     "Comment",
     "CommentReport",
@@ -78,6 +86,7 @@ __all__ = [
     "Report",
     "ReportReason",
     "Role",
+    "SearchAlert",
     "SigninLink",
     "User",
     "UserRoles",

@@ -6,7 +6,9 @@ Each app gets its own Huey instance, made on first use from its config:
 Huey only *triggers* draining: the outbox rows decide what is sent, so a lost or
 duplicated Huey message loses or doubles nothing.
 
-Listings' expiry (`models.expiry`) runs every ten minutes as `listing_expiry_due`.
+Listings' expiry (`models.expiry`) runs every ten minutes as `listing_expiry_due`;
+the search alerts (`models.alerts`) are matched by `match_alerts`, nudged after a
+move that made a listing public, and every minute by `match_alerts_due`.
 Two tasks: `send_outbox`, enqueued after a commit that queued mail (the nudge),
 and `drain_due`, run every minute by the consumer's scheduler, which sends
 retries whose backoff is over and anything a lost nudge left behind. The events
@@ -45,6 +47,10 @@ class Jobs:
         self.deliver_webhooks = self.huey.task(name="deliver_webhooks")(self._deliver_webhooks)
         self.deliver_webhooks_due = self.huey.periodic_task(crontab(minute="*"), name="deliver_webhooks_due")(
             self._deliver_webhooks
+        )
+        self.match_alerts = self.huey.task(name="match_alerts")(self._search_alerts)
+        self.match_alerts_due = self.huey.periodic_task(crontab(minute="*"), name="match_alerts_due")(
+            self._search_alerts
         )
         self.listing_expiry_due = self.huey.periodic_task(crontab(minute="*/10"), name="listing_expiry_due")(
             self._listing_expiry
@@ -89,6 +95,19 @@ class Jobs:
         if reminded or expired:
             log.info("listings: reminded %s, expired %s", reminded, expired)
         return reminded, expired
+
+    def _search_alerts(self):
+        from .alerts import mail_due, match_due
+        from .users import utcnow
+
+        def work():
+            now = utcnow()
+            return match_due(now), mail_due(now)
+
+        (matched, _), (mailed, _) = self._with_database(work)
+        if matched or mailed:
+            log.info("search alerts: notified %s, mailed %s", matched, mailed)
+        return matched, mailed
 
 
 def _make_huey(app):
@@ -144,6 +163,19 @@ def nudge_webhooks(app):
         log.warning("could not nudge the worker; the webhook event stays queued", exc_info=True)
 
 
+def match_alerts(app=None):
+    """Enqueue one run of the search alerts' matching and mail (at once when the Huey instance is immediate)."""
+    return jobs_for(app).match_alerts()
+
+
+def nudge_alerts(app):
+    """After a commit that made a listing public: ask the worker to match it. Never raises into the caller."""
+    try:
+        match_alerts(app)
+    except Exception:  # the queue is down: the periodic task or `run-jobs` matches the listing later
+        log.warning("could not nudge the worker; the listing is matched against the alerts later", exc_info=True)
+
+
 @dataclass(frozen=True)
 class DueWork:
     """One kind of background work: `run()` does what is due once and returns (done, failed)."""
@@ -157,13 +189,16 @@ class DueWork:
 
 def due_work():
     """Everything `flask --app app run-jobs` does, in this order; a new kind of job joins here."""
-    from . import expiry, outbox, webhooks
+    from . import alerts, expiry, outbox, webhooks
     from .users import utcnow
 
     return [
         # Before the mail, so the reminders and expiry notices of this run go out with it.
         DueWork("Expiry reminders", "sent", lambda: expiry.remind_due(utcnow())),
         DueWork("Listing expiry", "expired", lambda: expiry.expire_due(utcnow())),
+        # Also before the mail: the alerts' mail of this run goes out with it.
+        DueWork("Search alerts", "notified", lambda: alerts.match_due(utcnow())),
+        DueWork("Search alert mail", "queued", lambda: alerts.mail_due(utcnow())),
         DueWork("Mail", "sent", outbox.drain, outbox.retry_failed),
         DueWork(
             "Webhook events", "delivered", webhooks.deliver_due, webhooks.retry_failed, webhooks.configuration_problem

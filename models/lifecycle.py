@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
+from .alerts import queue_match as queue_alert_match
 from .db import after_commit, is_postgres, write_transaction
 from .errors import FORBIDDEN, NOT_FOUND, DomainError
 from .listing_input import ListingInputError, clean_reason
@@ -492,6 +493,9 @@ def _move(action, listing_id, actor, *, seen_version=None, reason=None, changes=
     _record(listing.id, action, actor, listing.status, target, reason)
     # After the row's update, which holds it until commit: a listing's events are queued in move order.
     queue_listing_event(action, listing.id)
+    if target == S.APPROVED and listing.status != S.APPROVED:
+        # On the showcase (again): the search alerts are matched by the job, after the commit.
+        queue_alert_match(listing.id)
     after = Listing.get_by_id(listing.id)
     for photo_id in _photos_in_use(listing, gallery_before) - _photos_in_use(after, gallery_after):
         _delete_photo_later(photo_id)

@@ -26,6 +26,7 @@ class NotificationKind:
     WITHDRAWN = "withdrawn"  # the store took the order back (the `revoke` move)
     EXPIRING = "expiring"
     EXPIRED = "expired"
+    ALERT = "alert"  # a new listing matches one of the user's search alerts (models.alerts)
 
     TITLES = {
         APPROVED: _l("Your listing was approved"),
@@ -37,6 +38,7 @@ class NotificationKind:
         WITHDRAWN: _l("Your listing was taken off sale"),
         EXPIRING: _l("Your listing expires in 3 days"),
         EXPIRED: _l("Your listing has expired"),
+        ALERT: _l("New listing for your search alert"),
     }
 
 

@@ -4,7 +4,8 @@ another customer and admin. A route added without a rule here fails the suite.""
 import pytest
 from flask import url_for
 
-from models import Comment, Favourite, ListingStatus
+from models import Comment, Favourite, ListingStatus, alerts
+from models.catalog import Filters
 from models.photos import process_image, stage_photo
 from tests.conftest import csrf_from, image_bytes
 
@@ -53,6 +54,11 @@ RULES = {
     "favourites.remove": LOGGED_IN,
     "favourites.page": LOGGED_IN,
     "favourites.remove_saved": OWNER,  # another customer's favourite: 404
+    "alerts.create": LOGGED_IN,  # Notify me of new listings on the showcase
+    "alerts.page": LOGGED_IN,
+    "alerts.pause": OWNER,  # another customer's alert: 404
+    "alerts.resume": OWNER,
+    "alerts.delete": OWNER,
     "i18n.set_language": PUBLIC,  # anyone may pick a language
     "healthz": PUBLIC,  # for load balancers: says only what is up
     "metrics": PUBLIC,  # by address (METRICS_ALLOW), not by account: others get 404
@@ -96,6 +102,9 @@ def world(app, make_user, make_completed_line, make_listing):
     public = make_listing(owner, line=line, status=ListingStatus.APPROVED, admin=admin, name="Public coat")
     comment = Comment.create(listing=public.id, author=owner.id, body="Still available")
     favourite = Favourite.create(user=owner.id, listing=public.id)
+    alert, _ = alerts.save(owner, Filters(q="coat"))
+    # Delete is checked before Pause and Resume: it gets an alert of its own.
+    doomed, _ = alerts.save(owner, Filters(q="scarf"))
     photo_name = waiting.photo.filename
     kept = stage_photo(process_image(image_bytes("JPEG"), "b.jpg"), owner.id, "b.jpg")
     return {
@@ -113,6 +122,8 @@ def world(app, make_user, make_completed_line, make_listing):
             "filename": "js/webauthn.js",
             "external_id": "c1",
             "favourite_id": favourite.id,
+            "alert_id": alert.id,
+            "doomed_alert_id": doomed.id,
         },
         # Routes about comments and reports act on the public listing.
         "comment_args": {"listing_id": public.id, "comment_id": comment.id},
@@ -138,6 +149,8 @@ def _url(app, rule, world):
     source = world["comment_args"] if rule.endpoint.startswith("reviews.") else world["args"]
     for arg in rule.arguments:
         values[arg] = source.get(arg, world["args"].get(arg))
+    if rule.endpoint == "alerts.delete":
+        values["alert_id"] = world["args"]["doomed_alert_id"]
     with app.test_request_context():
         url = url_for(rule.endpoint, **values)
     if rule.endpoint.startswith(ADMIN_PREFIXES) and rule.endpoint.endswith(("edit_view", "details_view")):
