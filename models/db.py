@@ -163,7 +163,8 @@ def insert_rows(model, fields, rows):
     """
     real = database()
     # Fields left out get their defaults, a callable one called per row (as insert_many does).
-    defaults = [(f, d) for f, d in model._meta.defaults.items() if f not in fields]
+    given = {field.name for field in fields}  # by name: `field in list` would compare with SQL `==`
+    defaults = [(f, d) for f, d in model._meta.defaults.items() if f.name not in given]
     fields = list(fields) + [f for f, _default in defaults]
     converters = [field.db_value for field in fields]
     values = []
