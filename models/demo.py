@@ -297,8 +297,30 @@ def generate_listings(count, progress=None, seed=None, batch=2000):
         reset_sequence(Order)
         reset_sequence(OrderLine)
     # Fresh statistics, or SQLite's planner walks a whole index for a handful of ids.
-    database().execute_sql("ANALYZE")
+    _analyze()
     return done
+
+
+def _analyze():
+    """ANALYZE; on PostgreSQL, outside a transaction, VACUUM ANALYZE.
+
+    VACUUM also marks the freshly loaded pages all-visible, so counts can read an
+    index alone: the admin list's COUNT(*) of 100,000 listings took ~100 ms as a scan
+    of the table, ~13 ms after it. (Autovacuum gets there too, minutes later.)
+    """
+    real = database()
+    if not is_postgres() or real.in_transaction():
+        real.execute_sql("ANALYZE")
+        return
+    connection = real.connection()
+    real.commit()  # the driver's implicit transaction, if one is open
+    autocommit = connection.autocommit
+    connection.autocommit = True  # VACUUM refuses to run inside a transaction block
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    finally:
+        connection.autocommit = autocommit
 
 
 def _days(days, seconds):
