@@ -5,7 +5,7 @@ from flask_admin import AdminIndexView
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.model.base import filter_char_re, filter_compact_re
-from flask_babel import format_datetime
+from flask_babel import to_user_timezone
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -87,9 +87,16 @@ def usernames(user_ids):
     return {u.id: u.display_name for u in rows}
 
 
+WHEN_FORMAT = "yyyy-MM-dd HH:mm"
+
+
 def when(value):
-    """A timestamp as the admin lists show it."""
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    """A timestamp as the admin lists show it: `format_datetime(value, WHEN_FORMAT)`.
+
+    That pattern is digits only, the same in every locale, so strftime in the user's
+    timezone gives the same text without Babel's pattern machinery (two per list row).
+    """
+    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def user_prefix_condition(column, value):

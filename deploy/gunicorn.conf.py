@@ -54,6 +54,14 @@ def on_starting(server):
     metrics.on_starting(server)
 
 
+def post_worker_init(worker):
+    """The app is loaded in this worker: read the search's word-form dictionaries before the
+    first request, so the first visitor's search does not wait 2–4 s for them."""
+    from models.search import warm_up
+
+    warm_up()
+
+
 def child_exit(server, worker):
     """A worker ended: web.metrics drops its live gauges from the sums."""
     from web import metrics

@@ -1,12 +1,16 @@
 """Listings: a customer's offer to resell units of a completed order line."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField, fn
 
 from ._sql import CompiledQuery
 from .db import BaseModel
 from .orders import Order, OrderLine, Product
-from .photos import Photo
+from .photos import Photo, PhotoName
 from .search import RefreshingUpdate, search_words
 from .users import User, utcnow
 
@@ -170,6 +174,39 @@ class Listing(BaseModel):
         by_id = {listing.id: listing for listing in _with_related_by_ids(ids)}
         return [by_id[i] for i in ids if i in by_id]
 
+    @classmethod
+    def admin_rows(cls, ids):
+        """The admin list's rows (`AdminRow`) of these listings, in the order of `ids`, whatever
+        their status: one lean query, its SQL compiled once per number of ids.
+
+        Only the columns the list shows, read as named rows: building seven model
+        instances per row (`page_rows`) was a third of the page's time.
+        """
+        ids = [int(i) for i in ids]
+        if not ids:
+            return []
+        by_id = {}
+        for row in _admin_rows(ids):
+            if row.own_stem:
+                photo = PhotoName(row.own_stem, row.own_ext)
+            else:
+                photo = PhotoName(row.product_stem, row.product_ext) if row.product_stem else None
+            by_id[row.id] = AdminRow(
+                id=row.id,
+                name=row.name,
+                status=row.status,
+                version=row.version,
+                price=Decimal(str(row.price)),
+                quantity=row.quantity,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                owner_name=row.username or row.email.split("@", 1)[0],  # User.display_name
+                order_number=row.number,
+                shown_photo=photo,
+                approved_snapshot=row.approved_snapshot,
+            )
+        return [by_id[i] for i in ids if i in by_id]
+
     def visible_to(self, user):
         """Whether `user` may see this listing's page: anyone while it is public; its owner
         and admins whatever the status."""
@@ -261,6 +298,67 @@ def photo_in_use(photo_id):
     )
 
 
+@dataclass(slots=True)
+class AdminRow:
+    """One row of the admin's Pristroy list: what its columns and buttons show."""
+
+    id: int
+    name: str
+    status: str
+    version: int
+    price: Decimal
+    quantity: int
+    created_at: datetime
+    updated_at: datetime
+    owner_name: str
+    order_number: str
+    shown_photo: PhotoName | None
+    approved_snapshot: str | None  # the JSON text: the list only tests whether there is one
+    open_reports: int = 0
+
+    @property
+    def status_label(self):
+        return ListingStatus.LABELS.get(self.status, self.status)
+
+
+def _admin_rows_query(ids):
+    from .orders import Product
+
+    product_photo = Photo.alias("product_photo")
+    return (
+        Listing.select(
+            Listing.id,
+            Listing.name,
+            Listing.status,
+            Listing.version,
+            Listing.price,
+            Listing.quantity,
+            Listing.created_at,
+            Listing.updated_at,
+            Listing.approved_snapshot,
+            User.username,
+            User.email,
+            Order.number,
+            Photo.stem.alias("own_stem"),
+            Photo.ext.alias("own_ext"),
+            product_photo.stem.alias("product_stem"),
+            product_photo.ext.alias("product_ext"),
+        )
+        .join(User, on=(Listing.owner == User.id))
+        .switch(Listing)
+        .join(Photo, JOIN.LEFT_OUTER, on=(Listing.photo == Photo.id))
+        .switch(Listing)
+        .join(OrderLine, on=(Listing.order_line == OrderLine.id))
+        .join(Order, on=(OrderLine.order == Order.id))
+        .switch(OrderLine)
+        .join(Product, on=(OrderLine.product == Product.id))
+        .join(product_photo, JOIN.LEFT_OUTER, on=(Product.photo == product_photo.id))
+        .where(Listing.id.in_(ids))
+        .namedtuples()
+    )
+
+
+_admin_rows = CompiledQuery(_admin_rows_query)
 _with_related_by_id = CompiledQuery(lambda listing_id: Listing.with_related().where(Listing.id == listing_id))
 _with_related_by_ids = CompiledQuery(lambda ids: Listing.with_related().where(Listing.id.in_(ids)))
 

@@ -89,6 +89,17 @@ def word_forms(word):
     return (lemma,) if lemma == word else (lemma, word)
 
 
+def warm_up():
+    """Load simplemma's dictionaries now (2–4 s per process), not on the first search.
+
+    simplemma reads them lazily, per language, on the first lemma asked for; the
+    gunicorn config calls this in each worker before it takes requests.
+    """
+    for language in LANGUAGES:
+        simplemma.lemmatize("warm", lang=language)
+    word_forms("warm")
+
+
 def _words(text):
     for word in WORD_RE.findall((text or "").lower()):
         word = word.replace("_", "")[:MAX_WORD_LENGTH]
@@ -96,12 +107,25 @@ def _words(text):
             yield word
 
 
+@lru_cache(maxsize=100_000)
+def _token_forms(token):
+    """`word_forms` of one lower-case token of WORD_RE, as `_words` cleans it; () if nothing is left."""
+    word = token.replace("_", "")[:MAX_WORD_LENGTH]
+    return word_forms(word) if word else ()
+
+
 def search_words(*texts):
-    """`search_text` of these texts: the forms of every word, once each, space-separated."""
+    """`search_text` of these texts: the forms of every word, once each, space-separated.
+
+    The same words as `_words` gives, looked up per raw token: a bulk load of
+    100,000 listings repeats the same few hundred words.
+    """
     seen = {}
     for text in texts:
-        for word in _words(text):
-            for form in word_forms(word):
+        if not text:
+            continue
+        for token in WORD_RE.findall(text.lower()):
+            for form in _token_forms(token):
                 seen[form] = None
     return " ".join(seen)
 

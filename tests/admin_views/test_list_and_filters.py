@@ -137,3 +137,38 @@ def test_columns_and_pagination(admin_client, listings):
 
 def test_sorting_by_a_column_that_cannot_be_sorted_is_ignored(admin_client, listings):
     assert admin_client.get(LIST + "?sort=2").status_code == 200
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Moscow", "America/New_York"])
+def test_list_timestamps_as_babel_writes_them(app, monkeypatch, locale, timezone):
+    """`when` (strftime in the user's timezone) gives Babel's `yyyy-MM-dd HH:mm` text."""
+    from flask_babel import force_locale, format_datetime
+
+    from admin_views.base import WHEN_FORMAT, when
+
+    monkeypatch.setattr(app.extensions["babel"], "default_timezone", timezone)
+    values = [dt.datetime(2026, 1, 2, 3, 4, 5), dt.datetime(2026, 7, 31, 23, 59, 59, 999999), dt.datetime(1999, 12, 31)]
+    with app.test_request_context("/"), force_locale(locale):
+        from flask_babel import get_timezone
+
+        assert str(get_timezone()) == timezone
+        for value in values:
+            assert when(value) == format_datetime(value, WHEN_FORMAT)
+        assert when(None) == ""
+
+
+def test_row_links_and_buttons(admin_client, admin, alice, make_listing):
+    """Each row: the edit icon and the name link to the row's own edit page, its own moderation form."""
+    waiting = make_listing(alice, name="Waiting one")
+    approved = make_listing(alice, status=S.APPROVED, admin=admin, name="Approved one")
+    html = admin_client.get(LIST).get_data(as_text=True)
+    for listing in (waiting, approved):
+        row = re.search(rf'<tr data-row-id="{listing.id}">(.*?)</tr>', html, re.S).group(1)
+        edit = f"/admin/pristroy/edit/?id={listing.id}&amp;url="
+        assert row.count(edit) == 2, row  # the icon and the name
+        assert f'name="rowid" value="{listing.id}"' in row and f'name="seen_{listing.id}"' in row
+    waiting_row = re.search(rf'<tr data-row-id="{waiting.id}">(.*?)</tr>', html, re.S).group(1)
+    assert 'value="approve"' in waiting_row and 'value="decline"' in waiting_row
+    approved_row = re.search(rf'<tr data-row-id="{approved.id}">(.*?)</tr>', html, re.S).group(1)
+    assert 'value="approve"' not in approved_row and 'value="remove"' in approved_row

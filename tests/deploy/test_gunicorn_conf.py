@@ -47,6 +47,15 @@ def test_the_hooks_are_web_metrics_own(conf, monkeypatch):
     assert calls == [("on_starting", "server"), ("child_exit", "worker")]
 
 
+def test_each_worker_reads_the_search_dictionaries_before_its_first_request(conf, monkeypatch):
+    from models import search
+
+    calls = []
+    monkeypatch.setattr(search, "warm_up", lambda: calls.append("warm_up"))
+    conf["post_worker_init"]("worker")
+    assert calls == ["warm_up"]
+
+
 def _unix_request(path, method, url, body=None, headers=None):
     class UnixConnection(http.client.HTTPConnection):
         def connect(self):

@@ -243,3 +243,47 @@ def test_item_page_data(listings, make_user):
     assert page.photos == []
     assert catalog.item_page(listing, reader).reported == {reason}
     assert [r.reason for r in catalog.item_page(listing, listings["admin"]).admin_reports] == [reason]
+
+
+# ---------------------------------------------------------------- the admin list's rows
+
+
+def test_admin_rows_show_what_page_rows_show(listings, make_listing, make_completed_line):
+    """`Listing.admin_rows` (the admin list's lean query) against the full `page_rows` models."""
+    from models import lifecycle
+    from models.listing_input import ListingData
+    from models.photos import process_image
+    from tests.conftest import image_bytes
+
+    seller, admin = listings["seller"], listings["admin"]
+    with_photo = make_listing(seller, photo=process_image(image_bytes("PNG", (64, 64)), "p.png"), name="Shot")
+    # Approved, then edited by its seller: back on moderation with the snapshot of what was approved.
+    changed = lifecycle.approve(admin, make_listing(seller, name="Edited").id)
+    data = ListingData(name="Edited again", description="New words.", price="990", quantity=1)
+    changed = lifecycle.edit_listing(seller, changed.id, data, seen_version=changed.version)
+    ids = [listing.id for listing in listings["rows"]] + [with_photo.id, changed.id]
+    order = list(reversed(ids)) + [10_000]  # any order; an id that is not there is left out
+
+    def shown(listing):
+        photo = listing.shown_photo
+        return (
+            listing.id,
+            listing.name,
+            listing.status,
+            listing.status_label,
+            listing.version,
+            Decimal(listing.price),
+            listing.quantity,
+            listing.created_at,
+            listing.updated_at,
+            listing.owner.display_name if hasattr(listing, "owner") else listing.owner_name,
+            listing.order_line.order.number if hasattr(listing, "order_line") else listing.order_number,
+            photo.thumb_filename if photo else None,
+            bool(listing.approved_snapshot),
+        )
+
+    assert [shown(r) for r in Listing.admin_rows(order)] == [shown(r) for r in Listing.page_rows(order)]
+    rows = {row.id: row for row in Listing.admin_rows(ids)}
+    assert rows[with_photo.id].shown_photo is not None
+    assert rows[changed.id].status == ListingStatus.MODERATION and rows[changed.id].approved_snapshot
+    assert Listing.admin_rows([]) == []
