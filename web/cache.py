@@ -115,7 +115,7 @@ class MemoryStore:
     def set(self, key, entry, ttl):
         size = entry.size
         if size > self.max_bytes:
-            return
+            return False
         with self.lock:
             old = self.entries.pop(key, None)
             if old is not None:
@@ -125,6 +125,7 @@ class MemoryStore:
             while len(self.entries) > self.max_entries or self.bytes > self.max_bytes:
                 _key, evicted = self.entries.popitem(last=False)
                 self.bytes -= evicted.size
+        return True
 
 
 class RedisStore:
@@ -141,7 +142,7 @@ class RedisStore:
         if time.monotonic() < self.down_until:
             return None
         try:
-            return getattr(self.client, method)(*args)
+            return getattr(self.client, method)(*args) or None
         except self.errors as exc:
             self.down_until = time.monotonic() + REDIS_RETRY_AFTER
             log.warning("Page cache: Redis unreachable, pages are rendered uncached for a while: %s", exc)
@@ -152,7 +153,7 @@ class RedisStore:
         return Entry.loads(data) if data else None
 
     def set(self, key, entry, ttl):
-        self._call("set", key, entry.dumps(), ttl)
+        return bool(self._call("set", key, entry.dumps(), ttl))
 
 
 def build_id(app):
@@ -173,7 +174,7 @@ def build_id(app):
 def _has_session():
     cookies = request.cookies
     config = current_app.config
-    return config["SESSION_COOKIE_NAME"] in cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
+    return config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies
 
 
 def _cacheable_request():
@@ -208,19 +209,23 @@ def _before():
     if entry is None:
         return None
     g.page_cache_hit = True
-    return _answer(entry)
+    return _answer(entry, "hit")
 
 
 def _wants_gzip():
     return request.accept_encodings["gzip"] > 0
 
 
-def _answer(entry):
-    """The response for `entry`: gzip when the client takes it, 304 when it has this copy."""
+def _answer(entry, how):
+    """The response for `entry`: gzip when the client takes it, 304 when it has this copy.
+
+    `X-Cache` says whether it came from the cache (`hit`), was just stored (`miss`) or
+    could not be (`off`: no store, or Redis not answering)."""
     zipped = bool(entry.gzipped) and _wants_gzip()
     etag = entry.etag + ("-gz" if zipped else "")
     response = current_app.response_class(status=entry.status, headers=entry.headers)
     response.set_etag(etag)
+    response.headers["X-Cache"] = how
     _public_headers(response)
     if request.if_none_match.contains_weak(etag):
         response.status_code = 304
@@ -263,9 +268,8 @@ def _after(response):
         entry = Entry(200, [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS], response.get_data())
         key = g.get("page_cache_key")
         store = current_app.extensions["page_cache"]["store"]
-        if key and store is not None:
-            store.set(key, entry, current_app.config["PAGE_CACHE_TTL"])
-        return _answer(entry)
+        stored = bool(key and store is not None and store.set(key, entry, current_app.config["PAGE_CACHE_TTL"]))
+        return _answer(entry, "miss" if stored else "off")
     if request.endpoint not in ("static", "media.photo") and "Cache-Control" not in response.headers:
         if _has_session() or session:
             # Whatever a visitor with a session sees may be theirs alone.

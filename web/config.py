@@ -107,7 +107,11 @@ SETTINGS = [
     ),
     Setting("PAGE_CACHE", True, boolean, env=True, doc="`0`: no cache of anonymous pages (each is rendered)"),
     Setting(
-        "PAGE_CACHE_ENTRIES", 2000, int, env=True, doc="pages the in-process cache keeps (without REDIS_URL), per worker"
+        "PAGE_CACHE_ENTRIES",
+        2000,
+        int,
+        env=True,
+        doc="pages the in-process cache keeps (without REDIS_URL), per worker",
     ),
     Setting(
         "PAGE_CACHE_BYTES",
@@ -117,9 +121,7 @@ SETTINGS = [
         doc="bytes of pages (plain and gzip) the in-process cache keeps, per worker",
     ),
     Setting("PAGE_CACHE_TTL", 600, int, env=True, doc="seconds a cached page is kept at most (Redis expiry)"),
-    Setting(
-        "PAGE_MAX_AGE", 5, int, env=True, doc="`max-age` of anonymous pages for nginx, a CDN or the browser"
-    ),
+    Setting("PAGE_MAX_AGE", 5, int, env=True, doc="`max-age` of anonymous pages for nginx, a CDN or the browser"),
     Setting(
         "PAGE_STALE_WHILE_REVALIDATE",
         30,
@@ -216,6 +218,12 @@ SETTINGS = [
     Setting("SESSION_COOKIE_HTTPONLY", True, same),
     Setting("SESSION_COOKIE_SAMESITE", "Lax"),
     Setting("REMEMBER_COOKIE_SAMESITE", "Lax"),
+    Setting(
+        "SESSION_COOKIE_NAME",
+        "session",
+        doc="the session cookie; a request with it is never served from the page cache",
+    ),
+    Setting("REMEMBER_COOKIE_NAME", "remember_token", doc="Flask-Login's remember-me cookie: likewise"),
     Setting("REMEMBER_COOKIE_HTTPONLY", True, same),
     Setting("SEND_FILE_MAX_AGE_DEFAULT", 3600, int, doc="seconds browsers keep static files"),
     Setting(

@@ -65,4 +65,4 @@ def upgrade(migrator, database):
         database.execute_sql(statement)
     exists = database.execute_sql("SELECT 1 FROM catalog_version WHERE id = 1").fetchone()
     if not exists:
-        database.execute_sql("INSERT INTO catalog_version (id, version) VALUES (1, %s)" % first_version())
+        database.execute_sql(f"INSERT INTO catalog_version (id, version) VALUES (1, {int(first_version())})")
