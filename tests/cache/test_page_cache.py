@@ -74,6 +74,7 @@ def test_a_logged_in_page_is_never_served_to_anyone_else(app, client, listing, a
 
 
 def test_a_visitor_with_a_session_is_not_served_from_the_cache(app, listing):
+    assert anonymous(app).get("/pristroy/").headers["X-Cache"] == "miss"  # a copy is there
     visitor = anonymous(app)
     visitor.get("/login")  # the login form's token puts a session in place
     assert visitor.get_cookie("session")
