@@ -14,9 +14,11 @@ bounded in entries and bytes. A Redis that does not answer costs nothing but the
 cache: the page is rendered as if nothing were cached, and Redis is left alone for
 a few seconds.
 
-Every cacheable page gets an `ETag` (304 to a matching `If-None-Match`) and
-`Cache-Control: public, max-age=PAGE_MAX_AGE, stale-while-revalidate=...`; any
-answer to a visitor with a session gets `private, no-store` unless it chose its own.
+Every cacheable page gets an `ETag` (304 to a matching `If-None-Match`),
+`Cache-Control: public, no-cache` (browsers revalidate, so never see an old page) and
+`CDN-Cache-Control: public, max-age=PAGE_MAX_AGE, stale-while-revalidate=...` for a
+shared cache in front; any answer to a visitor with a session gets `private, no-store`
+unless it chose its own.
 """
 
 import gzip
@@ -242,7 +244,11 @@ def _answer(entry, how):
 
 def _public_headers(response):
     config = current_app.config
-    response.headers["Cache-Control"] = (
+    # Browsers ask again every time (a 304 from the cache when nothing changed): with a
+    # max-age of their own, a visitor who just saw a listing sold would still see it for
+    # seconds. Shared caches (a CDN, RFC 9213's CDN-Cache-Control) may keep it briefly.
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["CDN-Cache-Control"] = (
         f"public, max-age={config['PAGE_MAX_AGE']}, stale-while-revalidate={config['PAGE_STALE_WHILE_REVALIDATE']}"
     )
     for name in VARY:

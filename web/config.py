@@ -121,7 +121,13 @@ SETTINGS = [
         doc="bytes of pages (plain and gzip) the in-process cache keeps, per worker",
     ),
     Setting("PAGE_CACHE_TTL", 600, int, env=True, doc="seconds a cached page is kept at most (Redis expiry)"),
-    Setting("PAGE_MAX_AGE", 5, int, env=True, doc="`max-age` of anonymous pages for nginx, a CDN or the browser"),
+    Setting(
+        "PAGE_MAX_AGE",
+        5,
+        int,
+        env=True,
+        doc="`max-age` of anonymous pages for a CDN (CDN-Cache-Control); browsers always revalidate",
+    ),
     Setting(
         "PAGE_STALE_WHILE_REVALIDATE",
         30,
