@@ -45,6 +45,9 @@ def create_app(config=None):
     public.init_app(app)
     admin_views.init_app(app)
     cli.init_app(app)
+    from web import cache
+
+    cache.init_app(app)  # last: its hooks run after every other before-request, and first on the view's answer
     trusted = app.config["TRUSTED_PROXIES"]
     if trusted > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

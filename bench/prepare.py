@@ -70,6 +70,14 @@ def main():
             word, like_share = cand, like / total
             break
     rnd = random.Random(7)
+    # The uncached loads: ~330 different searches (single words of the vocabulary, then pairs
+    # of them), and 5,000 random ids drawn afresh each run (bench/run shuffles their order).
+    vocabulary = sorted(w for w in words if len(w) > 3 and words[w] >= 2)
+    queries = vocabulary[:250]
+    pairs = random.Random(11)
+    while len(queries) < 330 and len(vocabulary) > 1:
+        first, second = pairs.sample(vocabulary, 2)
+        queries.append(f"{first} {second}")
     print(
         json.dumps(
             {
@@ -79,6 +87,8 @@ def main():
                 "approved": len(ids),
                 "listings": total,
                 "item_ids": rnd.sample(ids, min(2000, len(ids))),
+                "many_item_ids": random.Random().sample(ids, min(5000, len(ids))),
+                "search_queries": queries,
                 "search_word": word,
                 "search_share": words[word] / total,
                 "search_like_share": like_share,

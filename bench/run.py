@@ -17,6 +17,7 @@ import http.cookiejar
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -40,7 +41,16 @@ APP = ROOT  # the app's sources under test; a frozen copy once snapshot_source()
 SECRET = "bench-secret-key-not-for-production"
 
 # Targets of issue 6 (ratios to the reference, SQLite, 100,000 listings).
-TARGETS = {"showcase": 2.0, "deep": 2.0, "item": 0.6, "home": 0.6, "search": 5.0}
+TARGETS = {
+    "showcase": 2.0,
+    "deep": 2.0,
+    "item": 0.6,
+    "home": 0.6,
+    "search": 5.0,
+    # Issue 17: mostly uncached pages (a page cache can't help much).
+    "item_many": 1.0,
+    "search_many": 10.0,
+}
 GROWTH_LIMIT = 1.3
 ADMIN_VS_SHOWCASE = 3.0
 PHOTO_LIMIT = 1.5
@@ -270,8 +280,10 @@ def lua_string(s):
 class Scenario:
     """One page to load: a fixed path, or random item ids, or the put-up POST."""
 
-    def __init__(self, key, label, path=None, ids=None, cookie=None, post=None):
+    def __init__(self, key, label, path=None, ids=None, cookie=None, post=None, paths=None):
         self.key, self.label, self.path, self.ids, self.cookie, self.post = key, label, path, ids, cookie, post
+        # A list of paths walked in order, round and round (each connection from its own start).
+        self.paths = paths
 
     def script(self):
         lines = []
@@ -286,13 +298,18 @@ class Scenario:
             lines.append("local ids = {" + ",".join(str(i) for i in self.ids) + "}")
             lines.append("init = function(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end")
             lines.append('request = function() return wrk.format(nil, "/pristroy/" .. ids[math.random(#ids)]) end')
+        if self.paths:
+            lines.append("local paths = {" + ",".join(lua_string(p) for p in self.paths) + "}")
+            lines.append("local at = 0")
+            lines.append("init = function(args) math.randomseed(os.time()); at = math.random(#paths) end")
+            lines.append("request = function() at = at % #paths + 1; return wrk.format(nil, paths[at]) end")
         path = os.path.join(OUT, f"wrk-{self.key}.lua")
         with open(path, "w") as fh:
             fh.write("\n".join(lines) + "\n" + LUA_DONE)
         return path
 
     def url(self, base):
-        return base + (self.path if self.path and not self.ids else "/")
+        return base + (self.path if self.path and not self.ids and not self.paths else "/")
 
 
 def wrk(base, scenario, seconds, connections):
@@ -363,6 +380,18 @@ def scenarios_for(info, listings, app_url, post_too=True):
         Scenario("search", f"search ?q={word}", f"/pristroy/?q={word}"),
         Scenario("home", "home page", "/"),
     ]
+    # Uncached: every id of a fresh random sample once per lap, in a fresh order each run.
+    many = list(info.get("many_item_ids") or info["item_ids"])
+    random.shuffle(many)
+    out.append(Scenario("item_many", f"item pages ({len(many):,} random ids)", paths=[f"/pristroy/{i}" for i in many]))
+    queries = info.get("search_queries") or [word]
+    out.append(
+        Scenario(
+            "search_many",
+            f"search ({len(queries)} different queries)",
+            paths=["/pristroy/?q=" + urllib.parse.quote_plus(q) for q in queries],
+        )
+    )
     for sc in out:
         sc.servers = both
     hello = Scenario("hello", "hello world (reference)", "/hello")
@@ -401,7 +430,7 @@ def check(scenarios, ref_url, app_url, info):
     page under construction does not stop the run.
     """
     for sc in scenarios:
-        path = f"/pristroy/{info['item_ids'][0]}" if sc.ids else sc.path
+        path = sc.paths[0] if sc.paths else f"/pristroy/{info['item_ids'][0]}" if sc.ids else sc.path
         for name, base in (("ref", ref_url), ("app", app_url)):
             if name not in sc.servers:
                 continue

@@ -59,7 +59,8 @@ RULES = {
     "alerts.pause": OWNER,  # another customer's alert: 404
     "alerts.resume": OWNER,
     "alerts.delete": OWNER,
-    "i18n.set_language": PUBLIC,  # anyone may pick a language
+    "i18n.set_language": PUBLIC,  # anyone may pick a language (the logged-in switcher: a form with CSRF)
+    "i18n.choose_language": PUBLIC,  # the visitors' switcher: a link, a language cookie, no session
     "healthz": PUBLIC,  # for load balancers: says only what is up
     "metrics": PUBLIC,  # by address (METRICS_ALLOW), not by account: others get 404
     "signin.use": PUBLIC,  # the one-time link is the key, not the session
@@ -124,6 +125,7 @@ def world(app, make_user, make_completed_line, make_listing):
             "favourite_id": favourite.id,
             "alert_id": alert.id,
             "doomed_alert_id": doomed.id,
+            "code": "ru",
         },
         # Routes about comments and reports act on the public listing.
         "comment_args": {"listing_id": public.id, "comment_id": comment.id},
@@ -254,6 +256,42 @@ def test_every_post_without_a_csrf_token_is_refused(app, world, role):
         if response.status_code == 302:  # only a redirect to login, never an action taken
             assert "/login" in response.headers["Location"], rule.endpoint
     assert (Listing.select().count(), ModerationEvent.select().count(), Comment.select().count()) == before
+
+
+# What a visitor without a session reads: one copy for everyone, so nothing tied to the visitor.
+SAME_FOR_EVERY_VISITOR = {
+    "showcase.home",
+    "showcase.index",
+    "showcase.item",
+    "showcase.product",
+    "feeds.feed",
+    "feeds.sitemap",
+    "feeds.sitemap_chunk",
+    "api-docs.openapi_json",
+    "api_v1.listings",
+    "api_v1.listing",
+}
+
+
+def test_anonymous_pages_carry_no_session_and_no_token(app, world):
+    """A visitor without a session gets no cookie and no CSRF token on any public read."""
+    from web.cache import CACHEABLE
+
+    assert CACHEABLE == SAME_FOR_EVERY_VISITOR
+    public_args = dict(world["args"], listing_id=world["comment_args"]["listing_id"])
+    seen = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in SAME_FOR_EVERY_VISITOR:
+            continue
+        client = app.test_client()
+        url = _url(app, rule, dict(world, args=public_args))
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
+        assert "csrf_token" not in response.get_data(as_text=True), url
+        assert not client.get_cookie("session"), url
+        seen.add(rule.endpoint)
+    assert seen == SAME_FOR_EVERY_VISITOR
 
 
 def test_another_sessions_token_is_refused(app, world):

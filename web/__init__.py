@@ -7,7 +7,7 @@ and never from each other; nothing here imports either of them.
 import logging
 
 from flask import has_request_context
-from flask_security import PeeweeUserDatastore, current_user
+from flask_security import PeeweeUserDatastore, current_user, url_for_security
 
 from models import ListingStatus, Notification, Role, User, UserRoles, db
 
@@ -43,5 +43,8 @@ def init_app(app):
     security.principal.skip_static = True
     i18n.init_app(app)
     app.jinja_env.globals["ListingStatus"] = ListingStatus
+    # Also in macros imported without the page's context (the favourite button).
+    app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["url_for_security"] = url_for_security
     app.context_processor(_unread_notifications)
     errors.init_app(app)

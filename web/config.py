@@ -99,7 +99,42 @@ SETTINGS = [
         env=True,
         doc="seconds one PostgreSQL statement may run (`statement_timeout`) before the 503 page",
     ),
-    Setting("REDIS_URL", None, env=True, doc="rate-limit storage shared by several workers (else in memory)"),
+    Setting(
+        "REDIS_URL",
+        None,
+        env=True,
+        doc="rate-limit storage and anonymous page cache shared by several workers (else in memory)",
+    ),
+    Setting("PAGE_CACHE", True, boolean, env=True, doc="`0`: no cache of anonymous pages (each is rendered)"),
+    Setting(
+        "PAGE_CACHE_ENTRIES",
+        2000,
+        int,
+        env=True,
+        doc="pages the in-process cache keeps (without REDIS_URL), per worker",
+    ),
+    Setting(
+        "PAGE_CACHE_BYTES",
+        32 * 1024 * 1024,
+        int,
+        env=True,
+        doc="bytes of pages (plain and gzip) the in-process cache keeps, per worker",
+    ),
+    Setting("PAGE_CACHE_TTL", 600, int, env=True, doc="seconds a cached page is kept at most (Redis expiry)"),
+    Setting(
+        "PAGE_MAX_AGE",
+        5,
+        int,
+        env=True,
+        doc="`max-age` of anonymous pages for a CDN (CDN-Cache-Control); browsers always revalidate",
+    ),
+    Setting(
+        "PAGE_STALE_WHILE_REVALIDATE",
+        30,
+        int,
+        env=True,
+        doc="`stale-while-revalidate` of anonymous pages: seconds a shared cache may serve one while it refreshes",
+    ),
     Setting(
         "CURRENCY", "RUB", env=True, doc="ISO 4217 code of the store's prices, formatted for each language by Babel"
     ),
@@ -189,6 +224,12 @@ SETTINGS = [
     Setting("SESSION_COOKIE_HTTPONLY", True, same),
     Setting("SESSION_COOKIE_SAMESITE", "Lax"),
     Setting("REMEMBER_COOKIE_SAMESITE", "Lax"),
+    Setting(
+        "SESSION_COOKIE_NAME",
+        "session",
+        doc="the session cookie; a request with it is never served from the page cache",
+    ),
+    Setting("REMEMBER_COOKIE_NAME", "remember_token", doc="Flask-Login's remember-me cookie: likewise"),
     Setting("REMEMBER_COOKIE_HTTPONLY", True, same),
     Setting("SEND_FILE_MAX_AGE_DEFAULT", 3600, int, doc="seconds browsers keep static files"),
     Setting(

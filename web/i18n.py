@@ -45,16 +45,34 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 bp = Blueprint("i18n", __name__)
 
 
+# The language a visitor picked in the switcher, kept in a plain cookie: no session needed.
+LANG_COOKIE = "lang"
+LANG_COOKIE_AGE = 365 * 86400
+
+
 def select_locale():
-    """The user's choice, else the browser's language, else the default."""
+    """The user's choice (session, then the language cookie, then the profile), else the
+    browser's language, else the default."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def anonymous_language():
+    """The language `select_locale` picks for a visitor without a session (the page cache's key)."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
 
@@ -85,9 +103,38 @@ def _invisible_in_url(char):
     return unicodedata.category(char)[0] in "CZ"
 
 
+def _remember_language(response, lang):
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=LANG_COOKIE_AGE,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
+    return response
+
+
+@bp.get("/language/<code>")
+def choose_language(code):
+    """The switcher's links for a visitor who is not logged in: a language cookie, then back.
+
+    A GET that changes nothing but this browser's own language (no session, no token:
+    the pages that link here are the same for every visitor and can be cached).
+    A logged-in user's profile is changed only by the POST form below, which has CSRF.
+    """
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    if "lang" in session:
+        session.pop("lang")  # the cookie's choice is the newer one
+    response = redirect(safe_next(request.args.get("next")) or url_for("showcase.home"), code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return _remember_language(response, code)
+
+
 @bp.post("/language")
 def set_language():
-    """The header's switcher: remember the choice, then go back to the page."""
+    """The logged-in user's switcher: remember the choice (also in the profile), then go back."""
     lang = request.form.get("lang", "")
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
@@ -96,7 +143,8 @@ def set_language():
         user = current_user._get_current_object()
         type(user).update(locale=lang).where(type(user).id == user.id).execute()
         user.locale = lang
-    return redirect(safe_next(request.form.get("next")) or url_for("showcase.home"), code=303)
+    response = redirect(safe_next(request.form.get("next")) or url_for("showcase.home"), code=303)
+    return _remember_language(response, lang)
 
 
 def babel_money(value, locale, currency):

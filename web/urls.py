@@ -7,6 +7,9 @@ query and form values, before SQLite (OverflowError) or PostgreSQL ("out of
 range") would see it.
 """
 
+import hashlib
+import os
+
 from flask import current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
@@ -46,6 +49,19 @@ def listing_url(listing_id):
     return f"{cache[key]}{int(listing_id)}"
 
 
+def static_url(filename):
+    """A file of static/ with its content's hash (`/static/css/app.css?v=1f2e3d4c5b`), built once
+    per worker: a changed file gets a new address, so proxies and browsers may keep each for good."""
+    cache = current_app.extensions.setdefault("static_urls", {})
+    key = (request.script_root, filename)
+    if key not in cache:
+        path = os.path.join(current_app.static_folder, filename)
+        with open(path, "rb") as fh:
+            version = hashlib.blake2b(fh.read(), digest_size=5).hexdigest()
+        cache[key] = url_for("static", filename=filename, v=version)
+    return cache[key]
+
+
 def canonical_url(endpoint, **values):
     """The page's address on the public site (PUBLIC_URL), whatever host the request used."""
     return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
@@ -61,5 +77,5 @@ def absolute_url(path):
 def init_app(app):
     """Make `IdConverter` the app's `int` (before any blueprint adds a rule) and add the URL helpers."""
     app.url_map.converters["int"] = IdConverter
-    for helper in (photo_url, listing_url, canonical_url, absolute_url):
+    for helper in (photo_url, listing_url, static_url, canonical_url, absolute_url):
         app.add_template_global(helper)

@@ -420,6 +420,10 @@ def test_a_public_photo_and_a_static_file_come_with_long_cache_headers(site):
     assert "Content-Security-Policy" not in css.headers and "Content-Security-Policy" in visitor.get("/").headers
     again = visitor.get("/static/css/app.css", headers={"If-None-Match": css.headers["ETag"]})
     assert again.status == 304
+    # The layout's addresses carry the file's hash (static_url): those are kept for good.
+    versioned = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', visitor.get("/").text).group(1)
+    kept = visitor.get(versioned)
+    assert kept.status == 200 and kept.headers["Cache-Control"] == "max-age=315360000"
 
 
 def _slow_clients(site, count, stop):

@@ -74,7 +74,11 @@ def test_the_fetch_variant_answers_with_the_new_state(client, login_as, alice, c
 
 
 def test_a_visitor_is_sent_to_log_in_and_back(client, coat):
-    token = csrf_from(client.get(f"/pristroy/{coat.id}").get_data(as_text=True))
+    # The visitor's button is a link to log in and back: no form, no token on the page.
+    page = client.get(f"/pristroy/{coat.id}").get_data(as_text=True)
+    assert f'href="/login?next=/pristroy/{coat.id}"' in page and "favourite-form" not in page
+    # A POST all the same (a token from the login page) is sent to log in too.
+    token = csrf_from(client.get("/login").get_data(as_text=True))
     response = client.post(f"/pristroy/{coat.id}/favourite", data={"csrf_token": token, "next": "/pristroy/"})
     assert response.status_code == 302
     assert "/login" in response.headers["Location"] and "next=/pristroy/" in response.headers["Location"]

@@ -170,31 +170,44 @@ def test_login_error_in_russian(client, story):
 # ---------------------------------------------------------------- the switcher
 
 
-def test_switcher_is_a_post_form_with_csrf_and_no_inline_script(client, story):
+def test_visitors_switcher_is_links_without_a_token_or_inline_script(client, story):
+    body = page(client, "/pristroy/?sort=price", headers=EN)
+    switch = re.search(r'<div class="language-switch[^"]*">.*?</div>\s*</div>', body, re.S).group(0)
+    assert 'href="/language/ru?next=/pristroy/?sort%3Dprice"' in switch
+    assert 'href="/language/en?next=/pristroy/?sort%3Dprice"' in switch
+    assert "<form" not in switch and "csrf_token" not in body
+    assert "onchange" not in body and "onclick" not in body and "<script>" not in body
+
+
+def test_logged_in_switcher_is_a_post_form_with_csrf(client, story, login_as):
+    login_as(story["alice"])
     body = page(client, "/pristroy/", headers=EN)
     form = re.search(r'<form[^>]*action="/language"[^>]*>.*?</form>', body, re.S).group(0)
     assert 'method="post"' in form and 'name="csrf_token"' in form
     assert 'value="ru"' in form and 'value="en"' in form
-    assert "onchange" not in body and "onclick" not in body and "<script>" not in body
 
 
-def test_switcher_remembers_the_choice_in_the_session(client, story):
-    token = get_csrf(client, "/pristroy/")
-    response = client.post("/language", data={"lang": "ru", "next": "/pristroy/?sort=price", "csrf_token": token})
+def test_switcher_remembers_the_choice_in_a_cookie_without_a_session(client, story):
+    response = client.get("/language/ru", query_string={"next": "/pristroy/?sort=price"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/pristroy/?sort=price")
+    assert client.get_cookie("lang").value == "ru"
+    assert not client.get_cookie("session")
     # The choice wins over the browser's language from now on.
     assert "Сначала дешёвые" in page(client, "/pristroy/", headers=EN)
-    token = get_csrf(client, "/pristroy/")
-    client.post("/language", data={"lang": "en", "csrf_token": token})
+    client.get("/language/en")
     assert "Flea market" in page(client, "/pristroy/", headers=RU)
+    assert not client.get_cookie("session")
 
 
 def test_switcher_refuses_without_csrf_or_unknown_language(client, story):
     assert client.post("/language", data={"lang": "ru"}).status_code == 400
-    token = get_csrf(client, "/pristroy/")
+    token = get_csrf(client, "/login")
     assert client.post("/language", data={"lang": "xx", "csrf_token": token}).status_code == 400
     response = client.post("/language", data={"lang": "ru", "next": "//evil.example/", "csrf_token": token})
+    assert response.status_code == 303 and "evil" not in response.headers["Location"]
+    assert client.get("/language/xx").status_code == 404
+    response = client.get("/language/ru", query_string={"next": "//evil.example/"})
     assert response.status_code == 303 and "evil" not in response.headers["Location"]
 
 

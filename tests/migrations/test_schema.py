@@ -16,6 +16,7 @@ from tests.migrations.schema import describe, differences
 def build_from_models(database):
     """What the current models declare: their tables and indexes, the queue order, the search index."""
     from models import ALL_MODELS, db
+    from models.catalog_version import create_catalog_version
     from models.listings import create_queue_rank
     from models.search import create_search_index
 
@@ -23,6 +24,7 @@ def build_from_models(database):
     database.create_tables(ALL_MODELS)
     create_queue_rank()
     create_search_index()
+    create_catalog_version()
 
 
 def test_the_migrations_build_the_schema_the_models_declare(blank_url, open_db):

@@ -12,6 +12,7 @@ def test_deep_pages_from_remembered_positions_match_offset(app, client, sort):
 
     generate_listings(200, seed=11)
     app.config["SHOWCASE_PAGE_SIZE"] = 5
+    app.config["PAGE_CACHE"] = False  # how the page is read, not the cached copy
 
     def page(number):
         return item_ids(client.get(f"/pristroy/?sort={sort}&page={number}"))

@@ -177,7 +177,11 @@ def _stays_here(location):
 
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_language_switch_stays_on_the_site(client, target):
-    token = get_csrf(client, "/")
+    # The visitors' link and the logged-in users' form (its token from the login page) alike.
+    response = client.get("/language/ru", query_string={"next": target})
+    assert response.status_code == 303
+    _stays_here(response.headers["Location"])
+    token = get_csrf(client, "/login")
     response = client.post("/language", data={"lang": "ru", "next": target, "csrf_token": token})
     assert response.status_code == 303
     _stays_here(response.headers["Location"])
@@ -219,7 +223,9 @@ def test_safe_next(target, expected):
 
 
 def test_language_switch_goes_back_to_the_page(client):
-    token = get_csrf(client, "/")
+    response = client.get("/language/ru", query_string={"next": "/pristroy/?q=coat"})
+    assert response.headers["Location"] == "/pristroy/?q=coat"
+    token = get_csrf(client, "/login")
     response = client.post("/language", data={"lang": "ru", "next": "/pristroy/?q=coat", "csrf_token": token})
     assert response.headers["Location"] == "/pristroy/?q=coat"
 
