@@ -29,12 +29,25 @@ from .errors import CONFLICT, NOT_FOUND, DomainError
 from .listings import Listing, ListingStatus, listed_quantities, photo_in_use
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, PhotoError, StagedPhoto, delete_photo, process_image
+from .text import has_control
 from .users import User, utcnow
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 PRICE_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
-EXTERNAL_ID = dict(required=True, validate=validate.Length(min=1, max=100))
+
+
+def _one_line(value):
+    if value is not None and has_control(value):
+        raise ValidationError(_("Control characters are not allowed here."))
+
+
+def _lines(value):
+    if value is not None and has_control(value, multiline=True):
+        raise ValidationError(_("Control characters are not allowed here."))
+
+
+EXTERNAL_ID = dict(required=True, validate=[validate.Length(min=1, max=100), _one_line])
 # The listing statuses an order's return takes off sale (Sold and Removed are final anyway).
 # The listings `revoke` takes off for good when their order leaves Completed.
 OPEN_STATUSES = (
@@ -68,14 +81,16 @@ def _price():
 
 class CustomerIn(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=255))
-    login = fields.String(required=True, validate=[validate.Length(min=3, max=32), validate.Regexp(r"^[^\s@]+$")])
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    login = fields.String(
+        required=True, validate=[validate.Length(min=3, max=32), validate.Regexp(r"^[^\s@]+$"), _one_line]
+    )
+    name = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), _one_line])
     language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["en", "ru"]))
 
 
 class ProductIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="", allow_none=True, validate=validate.Length(max=20000))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), _one_line])
+    description = fields.String(load_default="", allow_none=True, validate=[validate.Length(max=20000), _lines])
     price = _price()
     url = fields.Url(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -89,7 +104,7 @@ class LineIn(Schema):
 
 class OrderIn(Schema):
     customer = fields.String(**EXTERNAL_ID)
-    number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    number = fields.String(required=True, validate=[validate.Length(min=1, max=32), _one_line])
     status = fields.String(required=True, validate=validate.OneOf(list(OrderStatus.LABELS)))
     placed_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
     completed_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=dt.UTC)

@@ -29,6 +29,12 @@ def _invisible(char):
     return char.isspace() or char in _BLANK or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp", "Cc")
 
 
+def has_control(value, multiline=False):
+    """Whether `value` holds a control or bidi-override character (newlines and tabs allowed
+    only when `multiline`): what no stored text may contain (PostgreSQL refuses NUL outright)."""
+    return bool((_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(value))
+
+
 def is_blank(text):
     """True if nothing of `text` would show: only spaces and invisible characters."""
     return all(_invisible(char) for char in text)

@@ -165,3 +165,19 @@ def test_unknown_url_and_method_answer_in_json(store):
     assert store.get("/api/v1/nothing").get_json()["error"]["code"] == "not_found"
     response = store.client.delete("/api/v1/customers/c1")
     assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_control_characters_are_422_naming_the_field_never_a_500(store, pushed):
+    # PostgreSQL refuses NUL in any text, so it must never reach the database (schemathesis found it).
+    message = "Control characters are not allowed here."
+    response = store.put("/api/v1/orders/o2", order_body(customer="c\x001", number="S-2"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"customer": message}
+    response = store.put("/api/v1/orders/o\x002", order_body(number="S\x002"))
+    assert response.status_code in (404, 422)
+    response = store.put("/api/v1/products/p2", product_body(name="Coat\x00", description="Warm\x00"))
+    assert set(response.get_json()["error"]["fields"]) == {"name", "description"}
+    response = store.put("/api/v1/customers/c2", customer_body(2, name="Buyer\n2"))
+    assert response.get_json()["error"]["fields"] == {"name": message}
+    assert store.put("/api/v1/products/p2", product_body(description="Warm.\nSoft.")).status_code == 201
+    assert Order.select().count() == 1
