@@ -8,6 +8,7 @@ Without Playwright, Chromium or axe-core (`npm ci` installs it) the suite is
 skipped with the reason; with `E2E_REQUIRED=1` (set by `.ci/run`) it fails instead.
 """
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -152,6 +153,48 @@ def live_cli(live_server):
         return result.stdout
 
     return _run
+
+
+@pytest.fixture
+def own_customer(new_page, live_cli):
+    """own_customer(product): a new customer with one completed order of one unit of `product`,
+    pushed through the store connector's API and signed in by its one-time link. A test that
+    sells from it takes none of the demo accounts' lines, which other browser tests count on."""
+
+    def _make(product, price="1200.00"):
+        page = new_page()
+        tag = secrets.token_hex(4)
+        key = live_cli("api-keys", "create", f"e2e-{tag}").strip().splitlines()[-1]
+        headers = {"Authorization": f"Bearer {key}"}
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+
+        def put(path, body):
+            response = page.request.put(f"/api/v1/{path}", data=body, headers=headers)
+            assert response.ok, (path, response.status, response.text())
+
+        put(f"customers/c-{tag}", {"email": f"seller-{tag}@example.com", "login": f"seller{tag}"})
+        put(f"products/p-{tag}", {"name": product, "price": price})
+        put(
+            f"orders/o-{tag}",
+            {
+                "customer": f"c-{tag}",
+                "number": f"E-{tag}",
+                "status": "completed",
+                "placed_at": (now - dt.timedelta(days=9)).isoformat() + "Z",
+                "completed_at": (now - dt.timedelta(days=3)).isoformat() + "Z",
+                "lines": [{"external_id": f"l-{tag}", "product": f"p-{tag}", "quantity": 1, "price": price}],
+            },
+        )
+        link = page.request.post(
+            f"/api/v1/customers/c-{tag}/login-link", data={"next": "/account/orders/completed"}, headers=headers
+        )
+        assert link.ok, link.text()
+        page.goto(re.sub(r"^https?://[^/]+", "", link.json()["url"]))
+        page.wait_for_load_state()
+        page.get_by_role("button", name="Log out").wait_for(timeout=5000)
+        return page
+
+    return _make
 
 
 # ---------------------------------------------------------------- the browser

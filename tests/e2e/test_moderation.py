@@ -14,7 +14,7 @@ LONG_NAME = "Warm merino wool winter coat with a detachable hood, size M"
 
 
 def _put_up(page, name):
-    """alice puts one unit of her first sellable line up for sale (the form's own POST)."""
+    """The seller puts their one line up for sale (the form's own POST)."""
     page.goto("/account/orders/completed")
     form = page.locator("form[action*='/sell']").first
     action = form.get_attribute("action")
@@ -24,8 +24,9 @@ def _put_up(page, name):
     assert response.ok, response.status
 
 
-def test_a_moderators_day_fits_a_phone(new_page):
-    seller = log_in(new_page(), "alice", "alice12345")
+def test_a_moderators_day_fits_a_phone(new_page, own_customer):
+    # A customer of its own: the demo accounts' lines belong to the story and the other tests.
+    seller = own_customer("Merino coat")
     _put_up(seller, LONG_NAME)
 
     admin = log_in(new_page(), "admin", "admin12345")

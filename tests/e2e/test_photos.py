@@ -6,9 +6,7 @@ The seller is a customer of their own, fed by the store connector's API and sign
 one-time link, so no other browser test's demo lines are touched.
 """
 
-import datetime as dt
 import re
-import secrets
 
 import pytest
 from PIL import Image
@@ -24,39 +22,9 @@ SIZES = [(600, 400), (400, 600), (500, 500)]
 
 
 @pytest.fixture
-def seller(new_page, live_cli, tmp_path):
-    """A signed-in customer with a completed order of PRODUCT."""
-    page = new_page()
-    key = live_cli("api-keys", "create", f"photos-{secrets.token_hex(4)}").strip().splitlines()[-1]
-    api = page.request
-    headers = {"Authorization": f"Bearer {key}"}
-    tag = secrets.token_hex(4)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
-
-    def put(path, body):
-        response = api.put(f"/api/v1/{path}", data=body, headers=headers)
-        assert response.ok, (path, response.status, response.text())
-
-    put(f"customers/c-{tag}", {"email": f"hat-{tag}@example.com", "login": f"hat{tag}"})
-    put(f"products/p-{tag}", {"name": PRODUCT, "price": "1200.00"})
-    put(
-        f"orders/o-{tag}",
-        {
-            "customer": f"c-{tag}",
-            "number": f"H-{tag}",
-            "status": "completed",
-            "placed_at": (now - dt.timedelta(days=9)).isoformat() + "Z",
-            "completed_at": (now - dt.timedelta(days=3)).isoformat() + "Z",
-            "lines": [{"external_id": f"l-{tag}", "product": f"p-{tag}", "quantity": 1, "price": "1200.00"}],
-        },
-    )
-    link = api.post(
-        f"/api/v1/customers/c-{tag}/login-link", data={"next": "/account/orders/completed"}, headers=headers
-    )
-    assert link.ok, link.text()
-    page.goto(re.sub(r"^https?://[^/]+", "", link.json()["url"]))
-    page.wait_for_load_state()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+def seller(own_customer, tmp_path):
+    """A signed-in customer of their own with a completed order of PRODUCT, and three photos."""
+    page = own_customer(PRODUCT)
     files = []
     for n, size in enumerate(SIZES):
         path = tmp_path / f"hat-{n}.jpg"
