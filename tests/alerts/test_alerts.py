@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 from click.testing import CliRunner
+from playhouse.test_utils import count_queries
 
 from models import AlertWork, Listing, ListingStatus, Notification, OutgoingMail, SearchAlert, lifecycle
 from models.alerts import AlertMatch, mail_due, match_due
@@ -101,6 +102,22 @@ def test_pause_resume_delete(client, login_as, bob):
     client.post(f"/account/alerts/{alert.id}/delete", data={"csrf_token": token})
     assert SearchAlert.select().count() == 0
     assert "No search alerts yet." in client.get("/account/alerts").get_data(as_text=True)
+
+
+def test_the_alerts_page_reads_in_the_same_queries_for_1_and_12_alerts(client, login_as, bob):
+    login_as(bob)
+
+    def queries():
+        with count_queries() as counter:
+            assert client.get("/account/alerts").status_code == 200
+        return counter.count
+
+    _save(client, q="scarves", min="10")
+    one = queries()
+    for n in range(11):
+        _save(client, q=f"coat{n} wool", max=str(100 + n))
+    assert SearchAlert.select().count() == 12
+    assert queries() == one
 
 
 def test_another_users_alert_is_not_found_and_visitors_go_to_login(app, client, login_as, bob, alice):
