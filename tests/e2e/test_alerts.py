@@ -14,7 +14,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT, log_in
+from .conftest import ROOT, log_in, post_form
 
 pytestmark = pytest.mark.e2e
 
@@ -64,9 +64,7 @@ def test_a_saved_search_tells_the_buyer_about_a_new_listing(new_page, look, tmp_
     seller.goto("/account/orders/completed")
     modal = seller.locator(".sell-modal").filter(has_text="Put up for sale: Winter parka, navy")
     form = modal.locator("form[action*='/sell']")
-    fields = form.evaluate("f => Object.fromEntries([...new FormData(f)].filter(([k, v]) => typeof v === 'string'))")
-    fields.update(name=NAME, quantity="1", description="Worn one winter. Telegram @alice")
-    assert seller.request.post(form.get_attribute("action"), multipart=fields).ok
+    assert post_form(seller, form, name=NAME, quantity="1", description="Worn one winter. Telegram @alice").ok
 
     admin = log_in(new_page(), "admin", "admin12345")
     admin.on("dialog", lambda d: d.accept())
@@ -87,5 +85,4 @@ def test_a_saved_search_tells_the_buyer_about_a_new_listing(new_page, look, tmp_
     listing_id = re.search(r"/pristroy/(\d+)", buyer.url).group(1)
     seller.goto("/account/pristroy/")
     sold = seller.locator(f"#sold-{listing_id} form")
-    fields = sold.evaluate("f => Object.fromEntries([...new FormData(f)].filter(([k, v]) => typeof v === 'string'))")
-    assert seller.request.post(sold.get_attribute("action"), form=fields).ok
+    assert post_form(seller, sold).ok

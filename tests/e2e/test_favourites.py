@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import log_in
+from .conftest import log_in, post_form
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +22,7 @@ def _approved_listing(new_page):
     seller.goto("/account/orders/completed")
     modal = seller.locator(".sell-modal").filter(has_text="Put up for sale: Running shoes Stride 2")
     form = modal.locator("form[action*='/sell']")
-    fields = form.evaluate("f => Object.fromEntries([...new FormData(f)].filter(([k, v]) => typeof v === 'string'))")
-    fields.update(name=NAME, quantity="1", description="Worn twice. Telegram @alice")
-    assert seller.request.post(form.get_attribute("action"), multipart=fields).ok
+    assert post_form(seller, form, name=NAME, quantity="1", description="Worn twice. Telegram @alice").ok
 
     admin = log_in(new_page(), "admin", "admin12345")
     admin.on("dialog", lambda d: d.accept())

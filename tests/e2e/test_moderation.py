@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PHONE, log_in, no_sideways_scroll
+from .conftest import PHONE, log_in, no_sideways_scroll, post_form
 
 pytestmark = pytest.mark.e2e
 
@@ -17,10 +17,7 @@ def _put_up(page, name):
     """The seller puts their one line up for sale (the form's own POST)."""
     page.goto("/account/orders/completed")
     form = page.locator("form[action*='/sell']").first
-    action = form.get_attribute("action")
-    fields = form.evaluate("f => Object.fromEntries([...new FormData(f)].filter(([k, v]) => typeof v === 'string'))")
-    fields.update(name=name, quantity="1", description="Worn twice. Telegram @alice")
-    response = page.request.post(action, multipart=fields)
+    response = post_form(page, form, name=name, quantity="1", description="Worn twice. Telegram @alice")
     assert response.ok, response.status
 
 
