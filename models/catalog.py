@@ -187,8 +187,12 @@ def _cards_query(ids):
             Listing.status,
             Photo.stem.alias("own_stem"),
             Photo.ext.alias("own_ext"),
+            Photo.width.alias("own_width"),
+            Photo.height.alias("own_height"),
             product_photo.stem.alias("product_stem"),
             product_photo.ext.alias("product_ext"),
+            product_photo.width.alias("product_width"),
+            product_photo.height.alias("product_height"),
         )
         .join(Photo, JOIN.LEFT_OUTER, on=(Listing.photo == Photo.id))
         .switch(Listing)
@@ -215,7 +219,8 @@ class Card:
 
 
 def cards(ids):
-    """Cards (name, price, the seller's photo or else the product's) in the order of `ids`: one lean query.
+    """Cards (name, price, the seller's photo or else the product's, with its size) in the order of
+    `ids`: one lean query.
 
     Only the columns a card needs, read as named rows rather than model objects:
     building seven model instances per listing was most of a showcase page's
@@ -228,9 +233,11 @@ def cards(ids):
         if not ListingStatus.is_public(row.status):
             continue
         if row.own_stem:
-            photo = PhotoName(row.own_stem, row.own_ext)
+            photo = PhotoName(row.own_stem, row.own_ext, row.own_width, row.own_height)
+        elif row.product_stem:
+            photo = PhotoName(row.product_stem, row.product_ext, row.product_width, row.product_height)
         else:
-            photo = PhotoName(row.product_stem, row.product_ext) if row.product_stem else None
+            photo = None
         by_id[row.id] = Card(row.id, row.name, Decimal(str(row.price)), photo)
     return [by_id[i] for i in ids if i in by_id]
 

@@ -161,15 +161,18 @@ def run_jobs_command(retry_failed):
 
 
 @click.command("check")
-@click.option("--fix", is_flag=True, help="Delete orphan files and rows whose files are gone.")
+@click.option(
+    "--fix", is_flag=True, help="Delete orphan files and rows whose files are gone; make missing WebP copies."
+)
 @with_appcontext
 def check_command(fix):
     """Report what a crash may have left: orphan photo files, photo rows without files, pending and failed
-    mail and webhook events."""
+    mail and webhook events, photos stored before their WebP copies existed (served their older files
+    meanwhile, so they are no error: `--fix` makes the copies)."""
     import os
 
     from .outbox import OutgoingMail
-    from .photos import Photo, find_orphans, purge_staged, upload_dir
+    from .photos import Photo, find_orphans, make_webp, purge_staged, upload_dir, without_webp
     from .webhooks import check_report as webhook_report
 
     _connect()
@@ -181,6 +184,8 @@ def check_command(fix):
     click.echo(f"Photos whose files are missing: {len(missing)}")
     for photo in missing:
         click.echo(f"  photo {photo.id} ({photo.filename})")
+    no_webp = without_webp()
+    click.echo(f"Photos without WebP copies: {len(no_webp)}" + (" (check --fix makes them)" if no_webp else ""))
     click.echo(f"Mail waiting to be sent: {pending}" + (" (run send-mail)" if pending else ""))
     gave_up = list(OutgoingMail.failed())
     click.echo(f"Mail given up on: {len(gave_up)}" + (" (send-mail --retry-failed sends it again)" if gave_up else ""))
@@ -200,6 +205,14 @@ def check_command(fix):
             repair_main_photos()
         staged = purge_staged()
         click.echo(f"Fixed: removed {len(orphan_files)} files and {len(missing)} rows; {staged} expired kept photos.")
+        if no_webp:
+            made = 0
+            with click.progressbar(no_webp, label="Making WebP copies") as photos:
+                for photo in photos:
+                    made += make_webp(photo)
+            click.echo(f"WebP copies made for {made} of {len(no_webp)} photos.")
+            if made < len(no_webp):
+                raise SystemExit(1)
     elif orphan_files or missing or gave_up or webhook_trouble:
         raise SystemExit(1)
 

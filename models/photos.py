@@ -16,7 +16,7 @@ import secrets
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -35,6 +35,12 @@ MAX_PHOTOS = 8
 MAX_PIXELS = 40_000_000
 DISPLAY_BOX = (1600, 1600)
 THUMB_BOX = (480, 480)
+# WebP copies at the sizes pages show them (`<stem>.w<box>.webp`, each fitting a square box of
+# that many pixels): 240 and 480 for cards and the gallery strip, 960 and the display size for
+# the item page's main photo. Pages offer them in `srcset`; the original format stays the
+# full-size photo (the link target) and the `src` fallback. A photo stored before they existed
+# is served its thumbnail or display file under these names until `check --fix` makes them.
+WEBP_BOXES = (240, 480, 960, DISPLAY_BOX[0])
 # The formats we decode at all; anything else is refused before decoding.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 ALLOWED_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif"}
@@ -60,13 +66,39 @@ class PhotoStorageError(DomainError):
         self.error = error
 
 
-class PhotoName:
-    """Just enough of a photo to link to it (lists read only the stem and extension)."""
+def webp_filename(stem, box):
+    """The name of a photo's WebP copy that fits a `box` px square."""
+    return f"{stem}.w{box}.webp"
 
-    __slots__ = ("stem", "ext")
 
-    def __init__(self, stem, ext):
-        self.stem, self.ext = stem, ext
+def required_filenames(stem, ext):
+    """The files every stored photo has had from the first release: display and thumbnail."""
+    return [f"{stem}.{ext}", f"{stem}.thumb.{ext}"]
+
+
+def all_filenames(stem, ext):
+    """Every file of a stored photo: the two of `required_filenames` and the WebP copies."""
+    return [*required_filenames(stem, ext), *(webp_filename(stem, box) for box in WEBP_BOXES)]
+
+
+def webp_sizes(width, height, largest=None):
+    """The WebP copies worth offering for a display of `width` x `height`, up to the `largest`
+    box: [(box, width, height)] with distinct widths (a small photo's larger boxes are the
+    same image, as nothing is scaled up)."""
+    sizes = []
+    for box in WEBP_BOXES:
+        if largest is not None and box > largest:
+            break
+        w, h = _fit((width, height), (box, box))
+        if not sizes or w > sizes[-1][1]:
+            sizes.append((box, w, h))
+    return sizes
+
+
+class _PhotoFiles:
+    """The names of a photo's files, from its stem and extension (and size, for `webp_sizes`)."""
+
+    __slots__ = ()
 
     @property
     def filename(self):
@@ -76,9 +108,35 @@ class PhotoName:
     def thumb_filename(self):
         return f"{self.stem}.thumb.{self.ext}"
 
+    def webp_filename(self, box):
+        return webp_filename(self.stem, box)
 
-class Photo(BaseModel):
-    """One stored image: `<stem>.<ext>` for display and `<stem>.thumb.<ext>` for lists."""
+    @property
+    def thumb_size(self):
+        """The thumbnail's width and height (None without the display size)."""
+        if not self.width or not self.height:
+            return None
+        return _fit((self.width, self.height), THUMB_BOX)
+
+    def webp_sizes(self, largest=None):
+        """See `webp_sizes`; empty without the display size."""
+        if not self.width or not self.height:
+            return []
+        return webp_sizes(self.width, self.height, largest)
+
+
+class PhotoName(_PhotoFiles):
+    """Just enough of a photo to link to it (lists read only the stem, extension and size)."""
+
+    __slots__ = ("stem", "ext", "width", "height")
+
+    def __init__(self, stem, ext, width=None, height=None):
+        self.stem, self.ext, self.width, self.height = stem, ext, width, height
+
+
+class Photo(_PhotoFiles, BaseModel):
+    """One stored image: `<stem>.<ext>` for display, `<stem>.thumb.<ext>` for lists and the
+    WebP copies `<stem>.w<box>.webp` (WEBP_BOXES)."""
 
     stem = CharField(max_length=40, unique=True)
     ext = CharField(max_length=8)
@@ -86,14 +144,6 @@ class Photo(BaseModel):
     height = IntegerField()
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
-
-    @property
-    def filename(self):
-        return PhotoName(self.stem, self.ext).filename
-
-    @property
-    def thumb_filename(self):
-        return PhotoName(self.stem, self.ext).thumb_filename
 
     @property
     def content_type(self):
@@ -109,6 +159,8 @@ class ProcessedImage:
     ext: str
     width: int
     height: int
+    # {box: WebP bytes} for each of WEBP_BOXES.
+    webp: dict = field(default_factory=dict)
 
 
 def upload_dir():
@@ -196,9 +248,30 @@ def process_image(data, filename=None):
             ext=ext,
             width=display.width,
             height=display.height,
+            webp=_webp_copies(display),
         )
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise PhotoError(_l("The image is damaged or incomplete.")) from exc
+
+
+def _webp_copies(display):
+    """{box: WebP bytes} of the display image for each of WEBP_BOXES, largest first, each
+    scaled from the one before it (cheaper than from the display every time, as sharp)."""
+    copies = {}
+    image = display
+    for box in sorted(WEBP_BOXES, reverse=True):
+        size = _fit(display.size, (box, box))
+        if image.size != size:
+            image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.5)
+        copies[box] = _encode(image, "WEBP")
+    return copies
+
+
+def webp_copies_of(data):
+    """The WebP copies made from a stored display file's bytes (photos stored before they existed)."""
+    with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
+        image.load()
+        return _webp_copies(image)
 
 
 def _process_umask():
@@ -233,16 +306,26 @@ def new_stem():
     return secrets.token_hex(16)
 
 
+def _files_of(processed, stem):
+    """[(file name, bytes)] of a processed photo stored under `stem`; the display file last."""
+    if set(processed.webp) != set(WEBP_BOXES):
+        raise ValueError("a processed photo without its WebP copies")
+    display, thumb = required_filenames(stem, processed.ext)
+    files = [(webp_filename(stem, box), processed.webp[box]) for box in WEBP_BOXES]
+    return [*files, (thumb, processed.thumb), (display, processed.display)]
+
+
 def write_files(processed, directory=None):
-    """Write both sizes under a fresh random name; return the stem."""
+    """Write every size (display, thumbnail, WebP copies) under a fresh random name; return the stem.
+
+    Each file is written atomically; if one fails, those written are removed.
+    """
     directory = directory or upload_dir()
     os.makedirs(directory, exist_ok=True)
     stem = new_stem()
-    display_path = os.path.join(directory, f"{stem}.{processed.ext}")
-    thumb_path = os.path.join(directory, f"{stem}.thumb.{processed.ext}")
     try:
-        _write_atomic(thumb_path, processed.thumb)
-        _write_atomic(display_path, processed.display)
+        for name, data in _files_of(processed, stem):
+            _write_atomic(os.path.join(directory, name), data)
     except BaseException:
         remove_files(stem, processed.ext, directory)
         raise
@@ -250,9 +333,9 @@ def write_files(processed, directory=None):
 
 
 def remove_files(stem, ext, directory=None):
-    """Remove both sizes; a file that can't be removed is logged (an orphan for `check --fix`)."""
+    """Remove every size; a file that can't be removed is logged (an orphan for `check --fix`)."""
     directory = directory or upload_dir()
-    for name in (f"{stem}.{ext}", f"{stem}.thumb.{ext}"):
+    for name in all_filenames(stem, ext):
         try:
             os.unlink(os.path.join(directory, name))
         except FileNotFoundError:
@@ -262,9 +345,14 @@ def remove_files(stem, ext, directory=None):
             log.warning("could not remove %s: %s", name, exc)
 
 
-def file_path(photo, thumb=False):
-    """Where a stored photo lives; built from the row, never from request input."""
-    return os.path.join(upload_dir(), photo.thumb_filename if thumb else photo.filename)
+def file_path(photo, thumb=False, webp=None):
+    """Where a stored photo lives (its thumbnail with `thumb`, its WebP copy for the `webp` box);
+    built from the row, never from request input."""
+    if webp is not None:
+        name = photo.webp_filename(webp)
+    else:
+        name = photo.thumb_filename if thumb else photo.filename
+    return os.path.join(upload_dir(), name)
 
 
 class StagedPhoto:
@@ -323,9 +411,12 @@ def find_orphans(now=None):
     now = now or time.time()
     directory = upload_dir()
     known = {}
+    required = {}
     for photo in Photo.select(Photo.id, Photo.stem, Photo.ext):
-        known[photo.filename] = photo
-        known[photo.thumb_filename] = photo
+        for name in all_filenames(photo.stem, photo.ext):
+            known[name] = photo
+        for name in required_filenames(photo.stem, photo.ext):
+            required[name] = photo
     orphan_files = []
     present = set()
     for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
@@ -335,15 +426,41 @@ def find_orphans(now=None):
         present.add(name)
         if name not in known and now - os.path.getmtime(path) > ORPHAN_GRACE_SECONDS:
             orphan_files.append(name)
-    missing = [photo for name, photo in known.items() if name not in present]
+    # Only the display file and the thumbnail make a photo whole: a photo stored before the WebP
+    # copies existed lacks those (`without_webp`), and is served its older files instead.
+    missing = [photo for name, photo in required.items() if name not in present]
     return orphan_files, sorted({p.id: p for p in missing}.values(), key=lambda p: p.id)
+
+
+def without_webp():
+    """Photos whose display file is there but some WebP copy is not (stored before they existed)."""
+    directory = upload_dir()
+    present = set(os.listdir(directory)) if os.path.isdir(directory) else set()
+    found = []
+    for photo in Photo.select(Photo.id, Photo.stem, Photo.ext).order_by(Photo.id):
+        if photo.filename in present and any(photo.webp_filename(box) not in present for box in WEBP_BOXES):
+            found.append(photo)
+    return found
+
+
+def make_webp(photo):
+    """Write the WebP copies of a stored photo from its display file; False (logged) if it can't."""
+    try:
+        with open(file_path(photo), "rb") as fh:
+            copies = webp_copies_of(fh.read())
+        for box, data in copies.items():
+            _write_atomic(file_path(photo, webp=box), data)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        log.warning("no WebP copies for photo %s: %s", photo.id, exc)
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- kept across a refused form
 #
 # A photo chosen on a form that is refused for another field is kept under a
 # random token in UPLOAD_DIR/.staged/ (`<token>.json` says whose it is, and the
-# two re-encoded sizes sit beside it), so that submitting again without choosing
+# re-encoded sizes and WebP copies sit beside it), so that submitting again without choosing
 # it again uses it. Only its uploader can use a token; it expires after
 # STAGED_PHOTO_TTL seconds and is removed on use or by `purge_staged()`.
 
@@ -369,17 +486,20 @@ def _staged_ttl():
 
 
 def _staged_paths(token, ext=None):
+    """(meta, display, thumb, {box: webp}) paths of a kept photo; only the meta without `ext`."""
     directory = staged_dir()
     meta = os.path.join(directory, f"{token}.json")
     if ext is None:
-        return meta, None, None
-    return meta, os.path.join(directory, f"{token}.{ext}"), os.path.join(directory, f"{token}.thumb.{ext}")
+        return meta, None, None, {}
+    display, thumb = (os.path.join(directory, name) for name in required_filenames(token, ext))
+    webp = {box: os.path.join(directory, webp_filename(token, box)) for box in WEBP_BOXES}
+    return meta, display, thumb, webp
 
 
 def _read_meta(token):
     if not isinstance(token, str) or not _TOKEN_RE.match(token):
         return None
-    meta_path, _d, _t = _staged_paths(token)
+    meta_path = _staged_paths(token)[0]
     try:
         with open(meta_path, encoding="utf-8") as fh:
             meta = json.load(fh)
@@ -395,12 +515,14 @@ def stage_photo(processed, user_id, filename):
     """Keep a processed photo for its uploader; return its token. Raises PhotoStorageError."""
     purge_staged()
     token = secrets.token_urlsafe(32)
-    meta_path, display_path, thumb_path = _staged_paths(token, processed.ext)
+    meta_path, display_path, thumb_path, webp_paths = _staged_paths(token, processed.ext)
     name = os.path.basename((filename or "").replace("\\", "/"))[:120] or "photo"
     meta = {"user_id": user_id, "filename": name, "ext": processed.ext}
     meta.update(width=processed.width, height=processed.height)
     try:
         os.makedirs(staged_dir(), exist_ok=True)
+        for box, path in webp_paths.items():
+            _write_atomic(path, processed.webp[box])
         _write_atomic(display_path, processed.display)
         _write_atomic(thumb_path, processed.thumb)
         # The meta file last: a token is usable only once its images are complete.
@@ -425,16 +547,31 @@ def load_staged(token, user_id):
     meta = staged_meta(token, user_id)
     if meta is None:
         return None
-    _m, display_path, thumb_path = _staged_paths(token, meta["ext"])
+    _m, display_path, thumb_path, webp_paths = _staged_paths(token, meta["ext"])
     try:
         with open(display_path, "rb") as fh:
             display = fh.read()
         with open(thumb_path, "rb") as fh:
             thumb = fh.read()
+        webp = {}
+        for box, path in webp_paths.items():
+            with open(path, "rb") as fh:
+                webp[box] = fh.read()
+    except FileNotFoundError:
+        # Kept by a release without WebP copies (an upgrade while a form was refused): make them.
+        try:
+            webp = webp_copies_of(display)
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+            return None
     except OSError:
         return None
     processed = ProcessedImage(
-        display=display, thumb=thumb, ext=meta["ext"], width=int(meta["width"]), height=int(meta["height"])
+        display=display,
+        thumb=thumb,
+        ext=meta["ext"],
+        width=int(meta["width"]),
+        height=int(meta["height"]),
+        webp=webp,
     )
     return KeptPhoto(token=token, filename=meta["filename"], processed=processed)
 
@@ -444,7 +581,7 @@ def staged_file(token, user_id, thumb=True):
     meta = staged_meta(token, user_id)
     if meta is None:
         return None, None
-    _m, display_path, thumb_path = _staged_paths(token, meta["ext"])
+    _m, display_path, thumb_path, _w = _staged_paths(token, meta["ext"])
     return (thumb_path if thumb else display_path), CONTENT_TYPES[meta["ext"]]
 
 
@@ -455,8 +592,8 @@ def discard_staged(token, user_id, force=False, ext=None):
         if meta is None:
             return
         ext = meta["ext"]
-    meta_path, display_path, thumb_path = _staged_paths(token, ext or "jpg")
-    for path in (meta_path, display_path, thumb_path):
+    meta_path, display_path, thumb_path, webp_paths = _staged_paths(token, ext or "jpg")
+    for path in (meta_path, display_path, thumb_path, *webp_paths.values()):
         try:
             os.unlink(path)
         except OSError:

@@ -33,11 +33,34 @@ def parse_id(value):
     return number if 0 < number <= MAX_ID else None
 
 
-def photo_url(photo, thumb=False):
-    """A stored photo's address (its thumbnail's with `thumb`), or None without a photo."""
+def _media_prefix():
+    """`/media/`, from one url_for per worker and script root (stored names need no quoting)."""
+    cache = current_app.extensions.setdefault("media_urls", {})
+    key = request.script_root if request else ""
+    if key not in cache:
+        cache[key] = url_for("media.photo", name="_")[:-1]
+    return cache[key]
+
+
+def photo_url(photo, thumb=False, webp=None):
+    """A stored photo's address (its thumbnail's with `thumb`, its WebP copy fitting the `webp`
+    box, one of models.photos.WEBP_BOXES), or None without a photo."""
     if photo is None:
         return None
-    return url_for("media.photo", name=photo.thumb_filename if thumb else photo.filename)
+    if webp is not None:
+        name = photo.webp_filename(webp)
+    else:
+        name = photo.thumb_filename if thumb else photo.filename
+    return _media_prefix() + name
+
+
+def photo_srcset(photo, largest=None):
+    """A `srcset` of the photo's WebP copies up to the `largest` box (`/media/….w240.webp 240w, …`),
+    or "" when the photo's size is not known."""
+    if photo is None:
+        return ""
+    prefix = _media_prefix()
+    return ", ".join(f"{prefix}{photo.webp_filename(box)} {width}w" for box, width, _h in photo.webp_sizes(largest))
 
 
 def listing_url(listing_id):
@@ -77,5 +100,5 @@ def absolute_url(path):
 def init_app(app):
     """Make `IdConverter` the app's `int` (before any blueprint adds a rule) and add the URL helpers."""
     app.url_map.converters["int"] = IdConverter
-    for helper in (photo_url, listing_url, static_url, canonical_url, absolute_url):
+    for helper in (photo_url, photo_srcset, listing_url, static_url, canonical_url, absolute_url):
         app.add_template_global(helper)

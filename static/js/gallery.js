@@ -14,6 +14,9 @@
         event.preventDefault();
         main.setAttribute("href", link.getAttribute("data-full"));
         image.setAttribute("src", link.getAttribute("data-full"));
+        // The WebP copies the browser picks from; without it the old photo's srcset would win.
+        if (link.getAttribute("data-srcset")) { image.setAttribute("srcset", link.getAttribute("data-srcset")); }
+        else { image.removeAttribute("srcset"); }
         image.setAttribute("width", link.getAttribute("data-width"));
         image.setAttribute("height", link.getAttribute("data-height"));
         links.forEach(function (other) { other.removeAttribute("aria-current"); });
