@@ -1,5 +1,7 @@
 """Customers, products, photos and orders pushed by the store: created, updated, unchanged, refused."""
 
+import os
+
 import pytest
 
 from models import Order, OrderLine, Photo, Product, User
@@ -57,6 +59,22 @@ def test_product_and_its_photo(store, app):
     png = image_bytes("PNG", color=(1, 2, 3))
     assert store.put("/api/v1/products/p1/photo", data=png, headers={"Content-Type": "image/png"}).status_code == 200
     assert Photo.select().count() == 1 and Photo.get().ext == "png"
+
+
+def test_the_product_photo_has_webp_copies_that_go_with_it(store, app):
+    from models.photos import WEBP_BOXES, all_filenames
+
+    store.put("/api/v1/products/p1", product_body())
+    jpeg = image_bytes("JPEG", size=(2400, 1200))
+    assert store.put("/api/v1/products/p1/photo", data=jpeg, headers={"Content-Type": "image/jpeg"}).status_code == 200
+    first = Photo.get()
+    names = set(all_filenames(first.stem, first.ext))
+    assert len(names) == 2 + len(WEBP_BOXES) and names <= set(os.listdir(app.config["UPLOAD_DIR"]))
+    with store.client.get(f"/media/{first.webp_filename(480)}") as served:
+        assert served.status_code == 200 and served.mimetype == "image/webp"
+    png = image_bytes("PNG", color=(1, 2, 3))
+    assert store.put("/api/v1/products/p1/photo", data=png, headers={"Content-Type": "image/png"}).status_code == 200
+    assert not names & set(os.listdir(app.config["UPLOAD_DIR"]))  # the replaced photo's copies went too
 
 
 @pytest.mark.parametrize(

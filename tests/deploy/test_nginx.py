@@ -374,13 +374,15 @@ def test_alice_puts_up_a_listing_with_a_photo(site):
     mine = alice.get("/account/pristroy/").text
     thumb = PHOTO_RE.search(mine.split("Scarf through nginx")[0].rsplit('class="list-group-item', 1)[-1])
     assert thumb, "the new listing shows its photo on My items"
-    _story.update(alice=alice, thumb=thumb.group(1), photo=thumb.group(1).replace(".thumb.", "."))
+    webp = re.search(r'srcset="(/media/[0-9a-f]{32}\.w240\.webp) 240w', mine)
+    assert webp, "My items offers the photo's WebP copy"
+    _story.update(alice=alice, thumb=thumb.group(1), photo=thumb.group(1).replace(".thumb.", "."), webp=webp.group(1))
 
 
 def test_the_photo_on_moderation_is_refused_to_others_and_sent_to_alice_by_nginx(site):
     if "alice" not in _story:
         pytest.skip("needs the listing of the test before")
-    for url in (_story["photo"], _story["thumb"]):
+    for url in (_story["photo"], _story["thumb"], _story["webp"]):
         assert Browser(site).get(url).status == 404  # a visitor
         bob = Browser(site)
         assert bob.login("bob", "bob12345").status == 302
@@ -393,7 +395,7 @@ def test_the_photo_on_moderation_is_refused_to_others_and_sent_to_alice_by_nginx
         with open(os.path.join(site.uploads, url.rsplit("/", 1)[1]), "rb") as fh:
             stored = fh.read()
         assert hashlib.sha256(answer.body).digest() == hashlib.sha256(stored).digest()
-        assert answer.headers["Content-Type"] == "image/jpeg"
+        assert answer.headers["Content-Type"] == ("image/webp" if url.endswith(".webp") else "image/jpeg")
         assert answer.headers["Cache-Control"] == "private, no-store"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         # nginx sent it from the file: the redirect stays inside, and the ETag is the

@@ -148,8 +148,11 @@ def test_backup_while_serving_then_restore_gives_the_same_site(
     for table, restored_rows in rows.items():
         # Nothing was deleted meanwhile: the backup is the original as it was, rows unchanged.
         assert set(restored_rows) <= set(original_rows[table]), table
+    from models.photos import all_filenames
+
     for photo in photos:
-        for name in (photo.filename, photo.thumb_filename):
+        # Every file of a photo, its WebP copies too.
+        for name in all_filenames(photo.stem, photo.ext):
             restored_file = os.path.join(restore_target["UPLOAD_DIR"], name)
             assert os.path.exists(restored_file), f"photo {photo.id}: {name} is missing"
             with open(restored_file, "rb") as a, open(os.path.join(original_uploads, name), "rb") as b:
