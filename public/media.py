@@ -24,7 +24,8 @@ from models.photos import THUMB_BOX, WEBP_BOXES, file_path
 bp = Blueprint("media", __name__)
 
 NAME_RE = re.compile(r"^([0-9a-f]{32})(\.thumb)?\.(jpg|png|webp)$")
-WEBP_RE = re.compile(r"^([0-9a-f]{32})\.w(%s)\.webp$" % "|".join(str(box) for box in WEBP_BOXES))
+_BOXES = "|".join(str(box) for box in WEBP_BOXES)
+WEBP_RE = re.compile(rf"^([0-9a-f]{{32}})\.w({_BOXES})\.webp$")
 
 
 @bp.get("/media/<name>")

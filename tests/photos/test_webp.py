@@ -87,7 +87,9 @@ def test_a_png_with_transparency_keeps_it_in_webp(app, alice, make_listing):
         assert image.size == (240, 160) and image.mode == "RGBA" and image.getpixel((0, 0))[3] == 0
 
 
-def test_item_page_main_photo_is_eager_with_webp_srcset_and_the_original_as_link(app, client, admin, alice, make_listing):
+def test_item_page_main_photo_is_eager_with_webp_srcset_and_the_original_as_link(
+    app, client, admin, alice, make_listing
+):
     listing = make_listing(
         alice, status=S.APPROVED, admin=admin, photos=[processed(), processed(size=(600, 800), color=(1, 2, 3))]
     )
@@ -100,7 +102,8 @@ def test_item_page_main_photo_is_eager_with_webp_srcset_and_the_original_as_link
     assert attr(first, "decoding") == "async" and attr(first, "sizes")
     assert (attr(first, "width"), attr(first, "height")) == ("1200", "900")
     assert attr(first, "src") == f"/media/{main.filename}"  # the original format, for a browser without WebP
-    assert srcset_urls(first) == [(f"/media/{main.stem}.w{box}.webp", w) for box, w in ((240, 240), (480, 480), (960, 960), (1600, 1200))]
+    widths = ((240, 240), (480, 480), (960, 960), (1600, 1200))
+    assert srcset_urls(first) == [(f"/media/{main.stem}.w{box}.webp", w) for box, w in widths]
     assert f'href="/media/{main.filename}"' in page  # the full-size photo is the link
     for url, width in srcset_urls(first):
         status, mimetype, body = fetch(client, url)
