@@ -12,7 +12,7 @@ import pytest
 
 from models import Listing, Photo, lifecycle
 from models.listing_input import ListingData
-from models.photos import purge_staged, stage_photo, staged_dir
+from models.photos import WEBP_BOXES, purge_staged, stage_photo, staged_dir
 from models.submissions import DuplicateSubmission, FormSubmission
 from tests.conftest import csrf_from, hidden_value, image_bytes, listing_form_fields
 
@@ -35,6 +35,10 @@ def photo(size=(640, 480), name="me.jpg"):
     return (io.BytesIO(image_bytes("JPEG", size=size)), name)
 
 
+# A kept photo: its meta file, display, thumbnail and WebP copies.
+STAGED_FILES = 3 + len(WEBP_BOXES)
+
+
 def staged_files(app):
     with app.app_context():
         directory = staged_dir()
@@ -53,7 +57,7 @@ def test_photo_survives_a_refused_price_and_is_used_next_time(app, client, login
     assert "Your photo is kept: coat.jpg" in page
     assert 'value="Wool coat, size M"' in page  # what was typed is kept too
     token = hidden_value(page, "staged_photo")
-    assert token and len(staged_files(app)) == 3
+    assert token and len(staged_files(app)) == STAGED_FILES
     # The preview is the uploader's only.
     preview = client.get(f"/account/kept-photo/{token}")
     assert preview.status_code == 200 and preview.mimetype == "image/jpeg"
@@ -136,7 +140,7 @@ def test_a_token_that_is_not_yours_or_no_longer_valid_is_refused_with_a_message(
     assert Listing.select().count() == 0  # never silently listed without the chosen photo
     assert client.get(f"/account/kept-photo/{token}").status_code == 404
     if whose == "other user":
-        assert len(staged_files(app)) == 3  # bob's photo is still there for bob
+        assert len(staged_files(app)) == STAGED_FILES  # bob's photo is still there for bob
 
 
 def test_edit_form_keeps_a_photo_too(app, client, login_as, alice, make_listing):
@@ -169,7 +173,7 @@ def test_old_kept_photos_are_purged(app, alice):
 
     token = stage_photo(process_image(image_bytes("JPEG"), "a.jpg"), alice.id, "a.jpg")
     assert purge_staged() == 0
-    assert purge_staged(now=time.time() + 2 * 86400) == 3
+    assert purge_staged(now=time.time() + 2 * 86400) == STAGED_FILES
     assert token and staged_files(app) == []
 
 
