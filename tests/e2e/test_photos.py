@@ -88,6 +88,11 @@ def test_three_photos_reordered_by_dragging_and_the_item_paused_and_resumed(sell
     page.keyboard.press("Enter")
     expect(second).to_have_attribute("aria-current", "true")
     assert _main_size(page) == SIZES[0]
+    # The browser shows the chosen photo's WebP copy (its srcset is swapped with its src).
+    stem = second.get_attribute("data-full").rsplit("/", 1)[1].split(".")[0]
+    shown = "s => { const i = document.querySelector('.item-photos img.item-photo'); "
+    shown += "return i.complete && i.currentSrc.includes(s) && i.currentSrc.endsWith('.webp'); }"
+    page.wait_for_function(shown, arg=stem)
     look(page, "item-gallery")
 
     # A moderator approves it; the seller takes it off sale and puts it back.
