@@ -9,7 +9,7 @@ from PIL import Image
 from models import Listing, Photo, lifecycle
 from models.errors import DomainError
 from models.listing_input import ListingData
-from models.photos import MAX_BYTES, PhotoError, process_image
+from models.photos import MAX_BYTES, PhotoError, all_filenames, process_image
 from tests.conftest import image_bytes
 
 
@@ -121,7 +121,7 @@ def test_listing_row_and_files_appear_together(app, seller, make_completed_line)
     data = ListingData(name="Coat", description="Call me", price="100", quantity=1)
     listing = lifecycle.put_up_for_sale(seller, line.id, data, photo=photo)
     stored = Photo.get_by_id(Listing.get_by_id(listing.id).photo_id)
-    assert uploads(app) == sorted([stored.filename, stored.thumb_filename])
+    assert uploads(app) == sorted(all_filenames(stored.stem, stored.ext))
     assert not any(name.endswith(".tmp") for name in uploads(app))
 
 
@@ -157,5 +157,5 @@ def test_replacing_a_photo_deletes_the_old_files(app, seller, make_listing):
     new_photo = process_image(image_bytes("PNG", color=(0, 200, 0)), "b.png")
     edited = lifecycle.edit_listing(seller, listing.id, data, photo=new_photo)
     new = Photo.get_by_id(edited.photo_id)
-    assert uploads(app) == sorted([new.filename, new.thumb_filename])
+    assert uploads(app) == sorted(all_filenames(new.stem, new.ext))
     assert Photo.get_or_none(Photo.id == old.id) is None
