@@ -63,6 +63,21 @@ def photo_srcset(photo, largest=None):
     return ", ".join(f"{prefix}{photo.webp_filename(box)} {width}w" for box, width, _h in photo.webp_sizes(largest))
 
 
+# The `sizes` of images in `srcset` (templates/_macros.html listing_img), by layout: how wide
+# the page's CSS shows them (static/css/public.css). Kept beside the CSS rules they follow.
+IMAGE_SIZES = {
+    # The card grid: two columns on a phone, three from 576 px, four from 992 px.
+    "card": "(min-width: 1200px) 270px, (min-width: 992px) 22vw, (min-width: 576px) 31vw, 47vw",
+    # The item page's main photo: half the container from 768 px (col-md-6), else the full width.
+    "item": "(min-width: 1200px) 540px, (min-width: 768px) 46vw, 100vw",
+}
+
+
+def image_sizes(layout):
+    """The `sizes` attribute for a layout of IMAGE_SIZES, or `layout` itself (`"72px"`)."""
+    return IMAGE_SIZES.get(layout, layout)
+
+
 def listing_url(listing_id):
     """An item page's address, built from the showcase's: one `url_for` per page, not per card."""
     cache = current_app.extensions.setdefault("showcase_urls", {})
@@ -100,5 +115,5 @@ def absolute_url(path):
 def init_app(app):
     """Make `IdConverter` the app's `int` (before any blueprint adds a rule) and add the URL helpers."""
     app.url_map.converters["int"] = IdConverter
-    for helper in (photo_url, photo_srcset, listing_url, static_url, canonical_url, absolute_url):
+    for helper in (photo_url, photo_srcset, image_sizes, listing_url, static_url, canonical_url, absolute_url):
         app.add_template_global(helper)
