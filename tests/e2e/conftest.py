@@ -266,7 +266,7 @@ def menu_link(page, name):
     menu = page.locator("details.user-menu")
     if not menu.evaluate("d => d.open"):
         menu.locator("summary").click()
-    return menu.get_by_role("link", name=name, exact=True)
+    return menu.get_by_role("link", name=re.compile("^" + re.escape(name) + r"\b"))
 
 
 def log_out(page):
