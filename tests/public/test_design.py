@@ -12,7 +12,14 @@ from models import ListingStatus
 from web import i18n
 
 RU = {"Accept-Language": "ru-RU,ru;q=0.9"}
-MENU = ("/account/orders/", "/account/pristroy/", "/account/favourites", "/account/alerts", "/account/notifications", "/change")
+MENU = (
+    "/account/orders/",
+    "/account/pristroy/",
+    "/account/favourites",
+    "/account/alerts",
+    "/account/notifications",
+    "/change",
+)
 
 
 def headings(page):
@@ -22,7 +29,7 @@ def headings(page):
 def assert_heading_order(page):
     levels = headings(page)
     assert levels and levels[0] == 1, levels
-    for before, after in zip(levels, levels[1:]):
+    for before, after in zip(levels, levels[1:], strict=False):
         assert after <= before + 1, f"a heading skips from h{before} to h{after}: {levels}"
 
 
