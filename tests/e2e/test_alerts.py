@@ -14,7 +14,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT, log_in, post_form, menu_link
+from .conftest import ROOT, log_in, menu_link, post_form
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_fields_labelled, log_in, modal_ready, menu_link
+from .conftest import assert_fields_labelled, log_in, menu_link, modal_ready
 
 pytestmark = pytest.mark.e2e
 
