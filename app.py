@@ -69,6 +69,8 @@ def main():
         app = create_app({"DEVELOPMENT": True, "UPGRADE_SCHEMA_AT_START": True})
     except MigrationError as exc:
         raise SystemExit(f"The database could not be upgraded: {exc}") from exc
+    except ValueError as exc:  # a setting that cannot be used, e.g. an unknown TIMEZONE
+        raise SystemExit(f"Configuration error: {exc}") from exc
     with app.app_context():
         db.database.connect(reuse_if_open=True)
         if needs_demo_data():

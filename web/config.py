@@ -31,6 +31,20 @@ def same(value):
     return value
 
 
+def timezone_name(text):
+    """An IANA time zone name (`Europe/Moscow`, `UTC`); anything else is refused at start."""
+    import zoneinfo
+
+    name = (text or "").strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ValueError(
+            f"TIMEZONE={text!r} is not an IANA time zone name (examples: UTC, Europe/Moscow, America/New_York)"
+        ) from None
+    return name
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -139,6 +153,13 @@ SETTINGS = [
         "CURRENCY", "RUB", env=True, doc="ISO 4217 code of the store's prices, formatted for each language by Babel"
     ),
     Setting(
+        "TIMEZONE",
+        "UTC",
+        timezone_name,
+        env=True,
+        doc="the store's time zone (IANA name, e.g. `Europe/Moscow`): every time the pages and mails show is in it",
+    ),
+    Setting(
         "COOKIE_SECURE",
         None,
         boolean,
@@ -220,6 +241,7 @@ SETTINGS = [
     Setting("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, int, doc="largest request: a 10 MB photo plus the form around it"),
     Setting("BABEL_DEFAULT_LOCALE", "en", doc="the language when nothing else decides"),
     Setting("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS, doc="our catalogs"),
+    Setting("BABEL_DEFAULT_TIMEZONE", lambda c: c["TIMEZONE"], doc="Flask-Babel's zone for shown times: TIMEZONE"),
     Setting("WTF_CSRF_TIME_LIMIT", None, same, doc="a CSRF token lives as long as the session"),
     Setting("SESSION_COOKIE_HTTPONLY", True, same),
     Setting("SESSION_COOKIE_SAMESITE", "Lax"),
@@ -312,6 +334,8 @@ def load(overrides=None, environ=None):
             defaulted.add(setting.name)
             value = setting.default(config)
         config[setting.name] = value
+    # A bad zone given in code (create_app's config) is refused like one from the environment.
+    config["TIMEZONE"] = config["BABEL_DEFAULT_TIMEZONE"] = timezone_name(config["TIMEZONE"])
     # Anything else (TESTING, a test's own switches) goes to Flask as given.
     config.update({k: v for k, v in overrides.items() if k not in BY_NAME})
     config["DEFAULTED"] = frozenset(defaulted)

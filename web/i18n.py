@@ -26,7 +26,7 @@ import click
 from babel import Locale
 from babel.numbers import format_currency
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_security import current_user
 
 from .config import TRANSLATIONS
@@ -205,8 +205,13 @@ def month(value):
 
 
 def datetime(value):
-    """A timestamp for the current locale (medium length), or nothing."""
-    return format_datetime(value, "medium") if value else ""
+    """A timestamp in the store's time zone for the current locale, without seconds:
+    "Dec 1, 2026, 1:20 PM", "1 дек. 2026 г., 13:20"."""
+    if not value:
+        return ""
+    locale = get_locale() or Locale.parse("en")
+    pattern = locale.datetime_formats["medium"]
+    return pattern.format(format_time(value, "short"), format_date(value, "medium"))
 
 
 def isotime(value):

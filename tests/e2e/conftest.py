@@ -191,7 +191,7 @@ def own_customer(new_page, live_cli):
         assert link.ok, link.text()
         page.goto(re.sub(r"^https?://[^/]+", "", link.json()["url"]))
         page.wait_for_load_state()
-        page.get_by_role("button", name="Log out").wait_for(timeout=5000)
+        page.locator("details.user-menu > summary").wait_for(timeout=5000)
         return page
 
     return _make
@@ -257,12 +257,23 @@ def log_in(page, identity, password):
     page.wait_for_load_state()
     from playwright.sync_api import expect
 
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.locator("details.user-menu > summary")).to_be_visible()
     return page
 
 
+def menu_link(page, name):
+    """A link of the header's user menu (a <details>), opened first as a user would."""
+    menu = page.locator("details.user-menu")
+    if not menu.evaluate("d => d.open"):
+        menu.locator("summary").click()
+    return menu.get_by_role("link", name=re.compile("^" + re.escape(name) + r"\b"))
+
+
 def log_out(page):
-    page.get_by_role("button", name="Log out").click()
+    menu = page.locator("details.user-menu")
+    if not menu.evaluate("d => d.open"):
+        menu.locator("summary").click()
+    menu.get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
 
 

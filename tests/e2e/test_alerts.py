@@ -14,7 +14,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT, log_in, post_form
+from .conftest import ROOT, log_in, menu_link, post_form
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ def test_a_saved_search_tells_the_buyer_about_a_new_listing(new_page, look, tmp_
     admin.wait_for_load_state()
 
     _run_jobs(tmp_path_factory)
-    buyer.get_by_role("link", name="Notifications").click()
+    menu_link(buyer, "Notifications").click()
     note = buyer.locator(".notification").filter(has_text="New listing for your search alert")
     expect(note.get_by_role("link", name=NAME)).to_be_visible()
     expect(note).to_contain_text("parkas")

@@ -10,13 +10,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_fields_labelled, log_in, modal_ready
+from .conftest import assert_fields_labelled, log_in, menu_link, modal_ready
 
 pytestmark = pytest.mark.e2e
 
 
 def _completed_orders(page):
-    page.get_by_role("link", name="Orders", exact=True).click()
+    menu_link(page, "Orders").click()
     page.get_by_role("link", name="Completed orders").click()
     expect(page).to_have_url(re.compile(r"/account/orders/completed"))
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_fields_labelled, log_in, modal_ready
+from .conftest import assert_fields_labelled, log_in, menu_link, modal_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ PRODUCT = "Wool scarf, grey"
 
 
 def open_completed_orders(page):
-    page.get_by_role("link", name="Orders", exact=True).click()
+    menu_link(page, "Orders").click()
     expect(page.get_by_role("heading", name="Orders")).to_be_visible()
     page.get_by_role("link", name="Completed orders").click()
     expect(page).to_have_url(re.compile(r"/account/orders/completed"))
@@ -74,7 +74,7 @@ def bulk(admin, action):
 def edit_my_listing(alice, name, **fields):
     """My items for sale -> Edit -> change fields -> Save; back on the list."""
     alice.goto("/")
-    alice.get_by_role("link", name="My items for sale").click()
+    menu_link(alice, "My items for sale").click()
     my_listing(alice, name).get_by_role("button", name="Edit").click()
     dialog = modal_ready(alice.get_by_role("dialog", name=f"Edit: {name}"))
     for label, value in fields.items():
@@ -124,11 +124,11 @@ def test_the_whole_story(new_page, look, axe, photo_file):
     expect(line.get_by_text("On moderation")).to_be_visible()
     expect(line).not_to_contain_text("left to sell")
     expect(line.get_by_role("button", name="Put up for sale")).to_have_count(0)
-    alice.get_by_role("link", name="My items for sale").click()
+    menu_link(alice, "My items for sale").click()
     item = my_listing(alice, PRODUCT)
     expect(item.get_by_text("On moderation")).to_be_visible()
     expect(item).to_contain_text("990")
-    expect(item).to_contain_text("3 pcs")
+    expect(item).to_contain_text("3 items")
     expect(item.locator("img")).to_be_visible()
     assert item.locator("img").evaluate("img => img.complete && img.naturalWidth > 0"), "the photo does not load"
     look(alice, "my-items-on-moderation")
@@ -143,7 +143,7 @@ def test_the_whole_story(new_page, look, axe, photo_file):
     # ---------------------------------------------------------------- the admin approves it
     admin = log_in(new_page(), "admin", "admin12345")
     admin.on("dialog", lambda d: d.accept())  # "Approve the selected listings?" and the like
-    admin.get_by_role("link", name="Admin").click()
+    menu_link(admin, "Admin").click()
     look(admin, "admin-dashboard", **ADMIN_AXE)
     admin_list(admin)
     admin.get_by_role("button", name="Add Filter").click()
@@ -206,7 +206,7 @@ def test_the_whole_story(new_page, look, axe, photo_file):
     expect(bob.get_by_role("tab", name=re.compile("Reviews"))).to_contain_text("1")
     look(bob, "item-reviews-question")
 
-    alice.get_by_role("link", name=re.compile("Notifications")).click()
+    menu_link(alice, "Notifications").click()
     expect(alice.locator(".notification").filter(has_text=PRODUCT).first).to_be_visible()
     alice.goto(listing_path)
     reviews = reviews_of(alice)
@@ -250,19 +250,19 @@ def test_the_whole_story(new_page, look, axe, photo_file):
 
     # ---------------------------------------------------------------- alice sees the reason and the notification
     alice.goto("/")
-    expect(alice.get_by_role("link", name=re.compile("Notifications")).locator(".badge")).to_be_visible()
-    alice.get_by_role("link", name="My items for sale").click()
+    expect(alice.locator("details.user-menu > summary .badge")).to_be_visible()
+    menu_link(alice, "My items for sale").click()
     item = my_listing(alice, PRODUCT)
     expect(item.get_by_text("Declined")).to_be_visible()
     expect(item).to_contain_text(reason)
     look(alice, "my-items-declined")
-    alice.get_by_role("link", name=re.compile("Notifications")).click()
+    menu_link(alice, "Notifications").click()
     declined = alice.locator(".notification").filter(has_text=reason)
     expect(declined).to_be_visible()
     expect(declined).to_contain_text(PRODUCT)
     look(alice, "notifications")
     alice.reload()
-    expect(alice.get_by_role("link", name=re.compile("Notifications")).locator(".badge")).to_have_count(0)
+    expect(alice.locator("details.user-menu > summary .badge")).to_have_count(0)
 
     # ---------------------------------------------------------------- she fixes it, the admin approves it
     fixed = "Soft merino wool scarf, worn twice. Size label: 180 x 30.\nWrite to @alice_scarves"
@@ -277,7 +277,7 @@ def test_the_whole_story(new_page, look, axe, photo_file):
     expect(card(visitor, PRODUCT)).to_be_visible()
 
     # ---------------------------------------------------------------- Product was sold: gone everywhere
-    alice.get_by_role("link", name="My items for sale").click()
+    menu_link(alice, "My items for sale").click()
     my_listing(alice, PRODUCT).get_by_role("button", name="Product was sold").click()
     confirm = modal_ready(alice.get_by_role("dialog", name="Product was sold"))
     look(alice, "sold-confirmation")
