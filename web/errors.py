@@ -142,14 +142,17 @@ def anonymous_not_found():
         real_id = g.get("request_id", "")
         g.request_id = _MARK_ID
         try:
+            title, message = _not_found_text()
             page = pages[language] = render_template(
-                "error.html", code=404, title=_not_found_text()[0], message=_not_found_text()[1], language_next=_MARK_NEXT
+                "error.html", code=404, title=title, message=message, language_next=_MARK_NEXT
             )
         finally:
             g.request_id = real_id
     here = request.full_path if request.query_string else request.path
     # As url_for writes a query value (werkzeug keeps these characters as they are).
-    body = page.replace(_MARK_NEXT, str(escape(quote(here, safe="!$'()*,/:;?@")))).replace(_MARK_ID, str(escape(request_id())))
+    body = page.replace(_MARK_NEXT, str(escape(quote(here, safe="!$'()*,/:;?@")))).replace(
+        _MARK_ID, str(escape(request_id()))
+    )
     return current_app.response_class(body, 404, mimetype="text/html")
 
 
