@@ -47,7 +47,7 @@ def create_app(config=None):
     cli.init_app(app)
     from web import cache
 
-    cache.init_app(app)  # last: its hooks run after every other before-request, and first on the view's answer
+    cache.init_app(app)  # last: its answer hook then runs first on the view's answer (its lookup runs early)
     trusted = app.config["TRUSTED_PROXIES"]
     if trusted > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

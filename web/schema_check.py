@@ -84,7 +84,7 @@ def _exempt():
     return endpoint == "static" or endpoint.endswith(".static") or request.path in EXEMPT_PATHS
 
 
-def _refuse_while_behind():
+def refuse_while_behind():
     check = current_app.extensions["schema_check"]
     if check.up_to_date or _exempt() or check.passes():
         return None
@@ -108,4 +108,4 @@ def init_app(app):
     # no "run db upgrade" line in front of its output.
     if app.config["UPGRADE_SCHEMA_AT_START"] or click.get_current_context(silent=True) is None:
         _at_start(check, upgrade=app.config["UPGRADE_SCHEMA_AT_START"])
-    app.before_request(_refuse_while_behind)
+    app.before_request(refuse_while_behind)
