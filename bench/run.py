@@ -376,7 +376,7 @@ def scenarios_for(info, listings, app_url, post_too=True):
     out = [
         Scenario("showcase", "showcase page 1", "/pristroy/"),
         Scenario("deep", f"deep page (?page={deep})", f"/pristroy/?page={deep}"),
-        Scenario("item", "item pages (random ids)", "/", ids=info["item_ids"]),
+        Scenario("item", f"item pages ({len(info['item_ids'])} ids, warm)", "/", ids=info["item_ids"]),
         Scenario("search", f"search ?q={word}", f"/pristroy/?q={word}"),
         Scenario("home", "home page", "/"),
     ]
