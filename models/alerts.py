@@ -416,12 +416,13 @@ def _mail_one(alert_id, now, may_mail):
     user = alert.user
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _("New listings for your search alert")
-        body = render_template(
-            "mail/search_alert.txt",
-            user=user,
-            alert=alert,
-            listings=listings[:MAX_MAILED_LISTINGS],
-            more=max(0, len(listings) - MAX_MAILED_LISTINGS),
-        )
-    queue_mail(user.email, subject, body)
+        context = {
+            "user": user,
+            "alert": alert,
+            "listings": listings[:MAX_MAILED_LISTINGS],
+            "more": max(0, len(listings) - MAX_MAILED_LISTINGS),
+        }
+        body = render_template("mail/search_alert.txt", **context)
+        html = render_template("mail/search_alert.html", subject=subject, **context)
+    queue_mail(user.email, subject, body, html)
     return 1

@@ -110,10 +110,10 @@ def post_comment(listing, author, body, parent_id=None):
                 parent = Comment.get_by_id(parent.parent_id)
         comment = Comment.create(listing=listing.id, author=author.id, parent=parent, body=body)
         if author.id != listing.owner_id:
-            notify(listing.owner, NotificationKind.COMMENT, listing)
+            notify(listing.owner, NotificationKind.COMMENT, listing, quote=body)
         elif parent is not None and parent.author_id != author.id:
             # The seller answered someone's question: tell the one who asked.
-            notify(parent.author, NotificationKind.ANSWER, listing)
+            notify(parent.author, NotificationKind.ANSWER, listing, quote=body, question=parent.body)
     return comment
 
 

@@ -73,11 +73,16 @@ class Notification(BaseModel):
         return cls.update(read_at=now).where((cls.user == user.id) & cls.read_at.is_null()).execute()
 
 
-def notify(user, kind, listing, reason=None):
-    """Tell a user about something that happened to their listing: in the app and by mail."""
+def notify(user, kind, listing, reason=None, quote=None, question=None):
+    """Tell a user about something that happened to their listing: in the app and by mail.
+
+    `quote` (a new comment or answer) and `question` (what was answered) are quoted in the mail only.
+    """
     note = Notification.create(user=user.id, kind=kind, listing=listing.id, listing_name=listing.name, reason=reason)
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = str(NotificationKind.TITLES.get(kind, kind))
-        body = render_template("mail/notification.txt", user=user, note=note, listing=listing)
-    queue_mail(user.email, subject, body)
+        context = {"user": user, "note": note, "listing": listing, "quote": quote, "question": question}
+        body = render_template("mail/notification.txt", **context)
+        html = render_template("mail/notification.html", subject=subject, **context)
+    queue_mail(user.email, subject, body, html)
     return note

@@ -130,5 +130,6 @@ def test_the_remove_reason_reaches_a_russian_owner_in_russian(app, admin, make_u
     assert outbox_module.drain() == (1, 0)
     mail = message_from_bytes(Path(outbox(app)[0]).read_bytes())
     subject = str(make_header(decode_header(mail["Subject"])))
-    body = mail.get_payload(decode=True).decode("utf-8")
+    text = next(part for part in mail.walk() if part.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode("utf-8")
     assert subject == "Ваше объявление удалено" and "Подделка бренда" in body
