@@ -74,8 +74,13 @@ class App:
         self.log = self.dir / "server.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [sys.executable, str(ROOT / "app.py")],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 60
         self.url = None
@@ -115,7 +120,11 @@ def lighthouse(url, preset, cookie=None):
     """{category: score 0-100} and [(audit id, title, score)] of the audits that failed."""
     out = Path(tempfile.mkdtemp(prefix="lh-")) / "report.json"
     command = [
-        str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
         "--only-categories=" + ",".join(CATEGORIES),
         "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
     ]
@@ -155,14 +164,19 @@ def run_all(presets=("mobile", "desktop"), pages=None):
 
 
 def table(results, label):
-    lines = [f"| page | preset | Performance | Accessibility | Best Practices | SEO |  ({label})", "|---|---|---|---|---|---|"]
+    lines = [
+        f"| page | preset | Performance | Accessibility | Best Practices | SEO |  ({label})",
+        "|---|---|---|---|---|---|",
+    ]
     for (name, preset), (scores, _failing) in results.items():
         lines.append(f"| {name} | {preset} | " + " | ".join(str(scores[c]) for c in CATEGORIES) + " |")
     lines.append("")
     for (name, preset), (_scores, failing) in results.items():
         if failing:
-            lines.append(f"- **{name} / {preset}**: " + "; ".join(
-                f"`{audit}` ({category}, {score:.2f})" for category, audit, _title, score in failing))
+            lines.append(
+                f"- **{name} / {preset}**: "
+                + "; ".join(f"`{audit}` ({category}, {score:.2f})" for category, audit, _title, score in failing)
+            )
     return "\n".join(lines)
 
 
