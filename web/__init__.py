@@ -11,7 +11,7 @@ from flask_security import PeeweeUserDatastore, current_user, url_for_security
 
 from models import ListingStatus, Notification, Role, User, UserRoles, db
 
-from . import auth, config, errors, headers, health, i18n, metrics, request_log, urls
+from . import auth, config, errors, headers, health, i18n, metrics, request_log, static_files, urls
 from .extensions import babel, csrf, limiter, mail, security
 
 
@@ -48,3 +48,4 @@ def init_app(app):
     app.jinja_env.globals["url_for_security"] = url_for_security
     app.context_processor(_unread_notifications)
     errors.init_app(app)
+    static_files.init_app(app)

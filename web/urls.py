@@ -7,7 +7,6 @@ query and form values, before SQLite (OverflowError) or PostgreSQL ("out of
 range") would see it.
 """
 
-import hashlib
 import os
 
 from flask import current_app, request, url_for
@@ -93,9 +92,9 @@ def static_url(filename):
     cache = current_app.extensions.setdefault("static_urls", {})
     key = (request.script_root, filename)
     if key not in cache:
-        path = os.path.join(current_app.static_folder, filename)
-        with open(path, "rb") as fh:
-            version = hashlib.blake2b(fh.read(), digest_size=5).hexdigest()
+        from .static_files import file_hash
+
+        version = file_hash(os.path.join(current_app.static_folder, filename))
         cache[key] = url_for("static", filename=filename, v=version)
     return cache[key]
 

@@ -1,0 +1,80 @@
+"""Static files as a phone wants them: gzipped, and kept for good when the address is versioned.
+
+`static_url()` (web/urls.py) adds the content's hash as `?v=`. A request whose `v` is the
+file's current hash gets `Cache-Control: public, max-age=31536000, immutable`: the address
+changes whenever the file does. Any other request gets the default lifetime.
+
+Text files (CSS, JS, SVG, JSON, ICO) larger than a packet go out gzipped to clients that
+accept it, compressed once per file version and kept in memory (the files are small and
+few). nginx serves /static/ itself in production (deploy/); this is for `python app.py`
+and a gunicorn without a proxy in front.
+"""
+
+import gzip
+import hashlib
+import mimetypes
+import os
+import threading
+
+from flask import current_app, request, send_from_directory
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
+
+YEAR = 365 * 24 * 3600
+COMPRESSIBLE = (".css", ".js", ".svg", ".json", ".webmanifest", ".ico", ".map", ".txt")
+MIN_GZIP = 1024
+
+_lock = threading.Lock()
+# (path, mtime_ns, size) -> (hash, gzipped bytes or None)
+_versions = {}
+
+
+def file_hash(path):
+    """The first 10 hex digits of the file's blake2b: what static_url puts in `?v=`."""
+    with open(path, "rb") as fh:
+        return hashlib.blake2b(fh.read(), digest_size=5).hexdigest()
+
+
+def _version(path, stat):
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    found = _versions.get(key)
+    if found is None:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        digest = hashlib.blake2b(data, digest_size=5).hexdigest()
+        zipped = None
+        if path.endswith(COMPRESSIBLE) and len(data) >= MIN_GZIP:
+            zipped = gzip.compress(data, compresslevel=9, mtime=0)
+        found = (digest, zipped)
+        with _lock:
+            _versions[key] = found
+    return found
+
+
+def serve_static(filename):
+    folder = current_app.static_folder
+    path = safe_join(folder, filename)
+    if path is None or not os.path.isfile(path):
+        raise NotFound()
+    stat = os.stat(path)
+    digest, zipped = _version(path, stat)
+    versioned = request.args.get("v") == digest
+    if zipped is not None and request.accept_encodings["gzip"] > 0:
+        mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        response = current_app.response_class(zipped, mimetype=mimetype)
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(f"{digest}-gz")
+        response.last_modified = int(stat.st_mtime)
+        response.make_conditional(request)
+    else:
+        response = send_from_directory(folder, filename)
+    response.vary.add("Accept-Encoding")
+    if versioned:
+        response.cache_control.public = True
+        response.cache_control.max_age = YEAR
+        response.cache_control.immutable = True
+    return response
+
+
+def init_app(app):
+    app.view_functions["static"] = serve_static
