@@ -76,5 +76,14 @@ def serve_static(filename):
     return response
 
 
+def favicon():
+    """/favicon.ico, where browsers and crawlers look without asking the page (a day's cache)."""
+    response = serve_static("favicon.ico")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
 def init_app(app):
     app.view_functions["static"] = serve_static
+    app.add_url_rule("/favicon.ico", "favicon", favicon)

@@ -48,3 +48,14 @@ def test_no_file_outside_static(client):
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/%2e%2e/app.py").status_code == 404
     assert client.get("/static/nope.css", headers={"Accept-Encoding": "gzip"}).status_code == 404
+
+
+def test_favicon_where_browsers_look(client):
+    # Browsers ask /favicon.ico whatever the page says; a 404 there is a console error.
+    response = _get(client, "/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "max-age=86400" in response.headers["Cache-Control"]
+    page = client.get("/pristroy/").get_data(as_text=True)
+    assert re.search(r'<link rel="icon" href="/static/favicon\.svg\?v=[0-9a-f]+"', page)
