@@ -53,7 +53,10 @@
         })
           .then(function (response) { return response.ok ? response.json() : { results: [] }; })
           .then(function (data) {
+            // An older, slower answer must not replace the one for what is typed now.
+            if (query !== lastQuery) return;
             options.textContent = "";
+            options.dataset.query = query;
             data.results.forEach(function (user) {
               var option = document.createElement("option");
               option.value = user.login;
