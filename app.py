@@ -44,6 +44,7 @@ def create_app(config=None):
     web.init_app(app)
     public.init_app(app)
     admin_views.init_app(app)
+    web.static_files.init_admin(app)
     cli.init_app(app)
     from web import cache
 

@@ -1,6 +1,6 @@
-"""A bulk action on hundreds of listings finishes in seconds and ends with its summary."""
+"""A bulk action on hundreds of listings goes through in one request and ends with its summary."""
 
-import time
+from playhouse.test_utils import count_queries
 from decimal import Decimal
 
 from models import Listing, ListingStatus, Notification
@@ -11,6 +11,7 @@ from .conftest import action_form, hidden_fields
 
 LIST = "/admin/pristroy/"
 COUNT = 500
+PER_APPROVAL = 11  # see the last assertion
 
 
 def test_approving_500_listings_at_once(admin_client, alice, make_completed_line):
@@ -37,12 +38,15 @@ def test_approving_500_listings_at_once(admin_client, alice, make_completed_line
     data = hidden_fields(form) + [("rowid", str(i)) for i in ids] + [("action", "approve")]
     from werkzeug.datastructures import MultiDict
 
-    started = time.monotonic()
-    response = admin_client.post(form["attrs"]["action"], data=MultiDict(data))
-    elapsed = time.monotonic() - started
+    with count_queries() as counter:
+        response = admin_client.post(form["attrs"]["action"], data=MultiDict(data))
     assert response.status_code == 302
     html = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Approved {COUNT} listings." in html
     assert Listing.select().where(Listing.status == ListingStatus.APPROVED).count() == COUNT
     assert Notification.select().count() == COUNT
-    assert elapsed < 10, f"{COUNT} approvals took {elapsed:.1f} s"
+    # Its cost grows by a fixed number of queries per listing (the move's own: lock, update,
+    # event, notification, outbox, catalog version), nothing per listing already done.
+    # Its time is the benchmark's business (bench/), not a timed test's.
+    print(f"{counter.count} queries for {COUNT} approvals")
+    assert counter.count <= PER_APPROVAL * COUNT + 20, counter.count

@@ -56,6 +56,19 @@ def test_favicon_where_browsers_look(client):
     assert response.status_code == 200
     assert response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
     assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
-    assert "max-age=86400" in response.headers["Cache-Control"]
     page = client.get("/pristroy/").get_data(as_text=True)
     assert re.search(r'<link rel="icon" href="/static/favicon\.svg\?v=[0-9a-f]+"', page)
+
+
+def test_admin_files_gzipped_and_bootstrap_loaded_once(client, make_user, login_as):
+    login_as(make_user("admin", admin=True))
+    page = client.get("/admin/pristroy/").get_data(as_text=True)
+    assert page.count("bootstrap.min.css") == 1
+    css = re.search(r'href="(/admin/static/[^"]*bootstrap\.min\.css[^"]*)"', page).group(1)
+    plain = _get(client, css.replace("&amp;", "&"))
+    zipped = _get(client, css.replace("&amp;", "&"), headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert len(zipped.data) < len(plain.data) / 4
+    assert gzip.decompress(zipped.data) == plain.data
+    # No script on the list page holds up its first paint.
+    assert re.findall(r"<script(?![^>]*\bdefer\b)[^>]*\bsrc=", page) == []
