@@ -11,7 +11,7 @@ from flask_security import PeeweeUserDatastore, current_user, url_for_security
 
 from models import ListingStatus, Notification, Role, User, UserRoles, db
 
-from . import auth, config, errors, headers, health, i18n, metrics, request_log, static_files, urls
+from . import auth, compress, config, errors, headers, health, i18n, metrics, request_log, static_files, urls
 from .extensions import babel, csrf, limiter, mail, security
 
 
@@ -25,6 +25,7 @@ def _unread_notifications():
 def init_app(app):
     """Bind the extensions and install what every page needs, before any blueprint."""
     urls.init_app(app)  # first: its `int` converter must be in place before any rule is added
+    compress.init_app(app)  # its after-request hook is then the last to run
     request_log.init_app(app)
     health.init_app(app)  # answers /healthz before any other hook runs
     metrics.init_app(app)
