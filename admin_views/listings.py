@@ -32,6 +32,7 @@ from models.errors import DomainError
 from models.lifecycle import MODERATOR
 from models.listing_input import MAX_REASON
 from models.listings import QUEUE_RANK, ListingPhoto, galleries
+from models.photos import WEBP_BOXES
 from models.users import utcnow
 from web.forms import ListingForm
 from web.i18n import money
@@ -280,12 +281,15 @@ class RowUrls:
         return f"{self._edit[0]}{int(listing_id)}{self._edit[1]}"
 
     def thumb_url(self, photo):
-        """`photo_url(photo, thumb=True)`, from one url_for per page for names that need no quoting."""
-        name = photo.thumb_filename
+        """The smallest WebP copy (a few KB for a 48 px square; the thumbnail when the photo's
+        size is not known), from one url_for per page for names that need no quoting."""
+        smallest = photo.webp_sizes(largest=min(WEBP_BOXES))
+        box = smallest[0][0] if smallest else None
+        name = photo.webp_filename(box) if box else photo.thumb_filename
         if not SAFE_NAME.fullmatch(name):
-            return photo_url(photo, thumb=True)
+            return photo_url(photo, thumb=box is None, webp=box)
         if self._photo is None:
-            self._photo = photo_url(photo, thumb=True)[: -len(name)]
+            self._photo = photo_url(photo, thumb=box is None, webp=box)[: -len(name)]
         return self._photo + name
 
 
