@@ -36,9 +36,11 @@ PRIVATE_PATHS = (
 def robots():
     """Which pages crawlers may read, and where the sitemap is (on PUBLIC_URL)."""
     root = request.script_root
-    lines = ["User-agent: *", f"Allow: {root}/"]
+    # Disallows before the Allow: crawlers that take the first matching line (not the longest,
+    # as Google does) read the same rules.
+    lines = ["User-agent: *"]
     lines += [f"Disallow: {root}{path}" for path in PRIVATE_PATHS]
-    lines += ["", f"Sitemap: {canonical_url('feeds.sitemap')}", ""]
+    lines += [f"Allow: {root}/", "", f"Sitemap: {canonical_url('feeds.sitemap')}", ""]
     return Response("\n".join(lines), mimetype="text/plain")
 
 
