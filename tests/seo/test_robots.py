@@ -25,7 +25,8 @@ def _rules(client):
 def test_public_pages_are_open_to_crawlers(client, make_user, make_listing):
     listing = make_listing(make_user(), status=ListingStatus.APPROVED, admin=make_user(admin=True))
     _text, robots = _rules(client)
-    for path in ("/", "/pristroy/", f"/pristroy/{listing.id}", "/pristroy/?page=2", "/products/1", "/pristroy/feed.atom"):
+    public = ("/", "/pristroy/", f"/pristroy/{listing.id}", "/pristroy/?page=2", "/products/1", "/pristroy/feed.atom")
+    for path in public:
         assert robots.can_fetch("Googlebot", f"https://shop.example.com{path}"), path
     # The addresses it keeps open do answer a visitor.
     assert client.get(f"/pristroy/{listing.id}").status_code == 200
