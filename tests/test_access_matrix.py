@@ -31,6 +31,7 @@ RULES = {
     "feeds.sitemap_chunk": PUBLIC,
     "media.photo": PRIVATE_LISTING,
     "security.static": PUBLIC,
+    "favicon": PUBLIC,
     "security.login": ANON_FORM,
     "security.register": ANON_FORM,
     "security.logout": PUBLIC,  # logging out is harmless; for visitors it does nothing
