@@ -60,3 +60,50 @@ def clean_text(value, max_length, multiline=False):
     if is_blank(text):
         return ""
     return text
+
+
+# ---------------------------------------------------------------- contacts
+# How a seller writes a way to reach them. The item page turns these into links
+# (public/text.py `linkify`); everything that carries a listing's text off that page
+# (meta and social descriptions, structured data, the feed) leaves them out, so they
+# are not harvested from search results, shared cards or feed readers.
+EMAIL = r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# A leading + or digit, then digits with spaces, dashes, dots or brackets; 10 to 15 digits in all
+# (PHONE_DIGITS), so prices, sizes and years are left alone.
+PHONE = r"(?<![\w+])\+?\d[\d \t().-]{7,20}\d(?!\w)"
+PHONE_DIGITS = range(10, 16)
+TELEGRAM = r"(?<![\w@./])@[A-Za-z][A-Za-z0-9_]{3,31}(?![\w@])"
+TELEGRAM_LINK = r"(?<![\w./])(?:https?://)?(?:www\.)?(?:t|telegram)\.me/[A-Za-z0-9_+/-]+"
+
+_CONTACT_RE = re.compile(
+    f"(?P<link>{TELEGRAM_LINK})|(?P<email>{EMAIL})|(?P<tg>{TELEGRAM})|(?P<phone>{PHONE})", re.IGNORECASE
+)
+_EMPTY_BRACKETS = re.compile(r"\(\s*[,;:]?\s*\)|\[\s*\]")
+_SPACES = re.compile(r"[ \t]{2,}")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?)])")
+_REPEATED_PUNCT = re.compile(r"([,;:])(?:[ \t]*[,;:])+")
+_LINE_EDGE = re.compile(r"^[ \t,;:/–—-]+|[ \t,;:/–—-]+$", re.MULTILINE)
+
+
+def _is_contact(match):
+    if match.lastgroup != "phone":
+        return True
+    return sum(char.isdigit() for char in match.group()) in PHONE_DIGITS
+
+
+def without_contacts(text):
+    """`text` with phone numbers, email addresses and Telegram names and links cut out.
+
+    What is left around a cut is tidied: no doubled spaces or commas, no empty
+    brackets, no dangling separators at a line's ends, no lines emptied by the cut.
+    """
+    text = text or ""
+    if not _CONTACT_RE.search(text):
+        return text.strip()
+    cut = _CONTACT_RE.sub(lambda m: " " if _is_contact(m) else m.group(), text)
+    cut = _EMPTY_BRACKETS.sub(" ", cut)
+    cut = _SPACES.sub(" ", cut)
+    cut = _SPACE_BEFORE_PUNCT.sub(r"\1", cut)
+    cut = _REPEATED_PUNCT.sub(r"\1", cut)
+    cut = _LINE_EDGE.sub("", cut)
+    return "\n".join(line for line in cut.split("\n") if line.strip()).strip()

@@ -1,6 +1,6 @@
-"""Being found: `/sitemap.xml` with the public listings and an Atom feed of new ones."""
+"""Being found: `/robots.txt`, `/sitemap.xml` with the public listings and an Atom feed of new ones."""
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 
 from models import catalog
 from web.urls import canonical_url
@@ -10,6 +10,38 @@ bp = Blueprint("feeds", __name__)
 # The sitemap protocol's limit of addresses per file.
 SITEMAP_CHUNK = 50_000
 FEED_SIZE = 50
+
+# What crawlers are asked to leave alone: the moderators' admin, each customer's own
+# pages, the sign-in, registration and password pages, the language switch (the same
+# page again), the store connector's API and the operators' probes. Everything else
+# (the home page, the showcase, item and product pages, photos, the feed) is public.
+PRIVATE_PATHS = (
+    "/admin/",
+    "/account/",
+    "/login",
+    "/logout",
+    "/register",
+    "/reset",
+    "/change",
+    "/verify",
+    "/signin/",
+    "/language",
+    "/api/",
+    "/healthz",
+    "/metrics",
+)
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Which pages crawlers may read, and where the sitemap is (on PUBLIC_URL)."""
+    root = request.script_root
+    # Disallows before the Allow: crawlers that take the first matching line (not the longest,
+    # as Google does) read the same rules.
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {root}{path}" for path in PRIVATE_PATHS]
+    lines += [f"Allow: {root}/", "", f"Sitemap: {canonical_url('feeds.sitemap')}", ""]
+    return Response("\n".join(lines), mimetype="text/plain")
 
 
 @bp.get("/sitemap.xml")

@@ -13,6 +13,8 @@ from flask_security import current_user
 from models import Listing, ListingStatus, catalog
 from models.reports import ReportReason
 
+from . import structured_data
+
 bp = Blueprint("showcase", __name__)
 
 SORT_LABELS = {"new": _l("Newest first"), "price": _l("Cheapest first"), "-price": _l("Most expensive first")}
@@ -91,6 +93,7 @@ def render_item(listing, status=200, comment=None, report=None):
             report_reasons=ReportReason.LABELS,
             admin_reports=data.admin_reports,
             max_comment=current_app.config["COMMENT_MAX_LENGTH"],
+            product_json_ld=structured_data.product(data.listing, data.photos, data.store_photo),
         ),
         status,
     )

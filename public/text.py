@@ -12,11 +12,9 @@ import re
 import nh3
 from markupsafe import Markup, escape
 
+from models.text import EMAIL, PHONE, PHONE_DIGITS, TELEGRAM, without_contacts
+
 URL = r"(?:https?://|www\.)[^\s<>\"'`]+"
-EMAIL = r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-# A leading + or digit, then digits with spaces, dashes, dots or brackets; 10 to 15 digits in all.
-PHONE = r"(?<![\w+])\+?\d[\d \t().-]{7,20}\d(?!\w)"
-TELEGRAM = r"(?<![\w@./])@[A-Za-z][A-Za-z0-9_]{3,31}(?![\w@])"
 TOKEN_RE = re.compile(f"(?P<url>{URL})|(?P<email>{EMAIL})|(?P<tg>{TELEGRAM})|(?P<phone>{PHONE})")
 TRAILING = ".,;:!?)]}»\"'"
 
@@ -46,7 +44,7 @@ def _link(match):
     if kind == "tg":
         return _anchor("https://t.me/" + raw[1:], raw, "text-telegram"), ""
     digits = re.sub(r"\D", "", raw)
-    if not 10 <= len(digits) <= 15:
+    if len(digits) not in PHONE_DIGITS:
         return None, ""
     return _anchor("tel:" + ("+" if raw.startswith("+") else "") + digits, raw, "text-phone"), ""
 
@@ -75,8 +73,9 @@ def linkify(text):
 
 
 def excerpt(text, length=160):
-    """One line of plain text for meta descriptions and feeds."""
-    flat = " ".join((text or "").split())
+    """One line of plain text for meta descriptions, structured data and feeds, without the
+    seller's contacts: those are for the item page's own readers (`models.text.without_contacts`)."""
+    flat = " ".join(without_contacts(text).split())
     if len(flat) <= length:
         return flat
     cut = flat[: length - 1].rsplit(" ", 1)[0]

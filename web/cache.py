@@ -44,6 +44,7 @@ CACHEABLE = frozenset(
         "showcase.index",
         "showcase.item",
         "showcase.product",
+        "feeds.robots",
         "feeds.sitemap",
         "feeds.sitemap_chunk",
         "feeds.feed",

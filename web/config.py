@@ -160,6 +160,13 @@ SETTINGS = [
         doc="the store's time zone (IANA name, e.g. `Europe/Moscow`): every time the pages and mails show is in it",
     ),
     Setting(
+        "BABEL_DEFAULT_LOCALE",
+        "en",
+        env=True,
+        doc="the store's language (one of LANGUAGES: `en`, `ru`) for a visitor who has not chosen one "
+        "and whose browser asks for none of them",
+    ),
+    Setting(
         "COOKIE_SECURE",
         None,
         boolean,
@@ -239,7 +246,6 @@ SETTINGS = [
     Setting("OPENAPI_JSON_PATH", "openapi.json", doc="flask-smorest: the document's file name"),
     # ------------------------------------------------ Flask and its extensions
     Setting("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, int, doc="largest request: a 10 MB photo plus the form around it"),
-    Setting("BABEL_DEFAULT_LOCALE", "en", doc="the language when nothing else decides"),
     Setting("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS, doc="our catalogs"),
     Setting("BABEL_DEFAULT_TIMEZONE", lambda c: c["TIMEZONE"], doc="Flask-Babel's zone for shown times: TIMEZONE"),
     Setting("WTF_CSRF_TIME_LIMIT", None, same, doc="a CSRF token lives as long as the session"),
@@ -336,6 +342,11 @@ def load(overrides=None, environ=None):
         config[setting.name] = value
     # A bad zone given in code (create_app's config) is refused like one from the environment.
     config["TIMEZONE"] = config["BABEL_DEFAULT_TIMEZONE"] = timezone_name(config["TIMEZONE"])
+    if config["BABEL_DEFAULT_LOCALE"] not in config["LANGUAGES"]:
+        raise ValueError(
+            f"BABEL_DEFAULT_LOCALE={config['BABEL_DEFAULT_LOCALE']!r} is not one of the languages "
+            f"({', '.join(config['LANGUAGES'])})"
+        )
     # Anything else (TESTING, a test's own switches) goes to Flask as given.
     config.update({k: v for k, v in overrides.items() if k not in BY_NAME})
     config["DEFAULTED"] = frozenset(defaulted)

@@ -2,7 +2,8 @@
 
 The language of a request is the user's choice (kept in the session and, for a
 logged-in user, in `User.locale`), else the browser's `Accept-Language`, else
-English (`select_locale`). Mail goes out in the recipient's language
+the store's `BABEL_DEFAULT_LOCALE` (`select_locale`); an HTML page says which in
+`<html lang>` and `Content-Language`. Mail goes out in the recipient's language
 (`models.notifications.notify`).
 
 The catalogs live in `web/translations/` (`messages`: ours; `flask_security`: a few
@@ -25,7 +26,17 @@ from urllib.parse import unquote, urlsplit
 import click
 from babel import Locale
 from babel.numbers import format_currency
-from flask import Blueprint, abort, current_app, has_request_context, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    after_this_request,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_security import current_user
 
@@ -64,7 +75,7 @@ def select_locale():
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
-    return request.accept_languages.best_match(languages) or languages[0]
+    return request.accept_languages.best_match(languages) or default_language()
 
 
 def anonymous_language():
@@ -73,7 +84,12 @@ def anonymous_language():
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
+    return request.accept_languages.best_match(languages) or default_language()
+
+
+def default_language():
+    """The store's language (`BABEL_DEFAULT_LOCALE`) for a visitor whose browser names none of ours."""
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def safe_next(target):
@@ -245,6 +261,19 @@ def _vary(response):
     return response
 
 
+def _say_language():
+    # Registered for this request only, so that it runs before the page cache stores the
+    # page (app-wide after-request hooks run after the cache's): a cached copy carries it too.
+    after_this_request(_content_language)
+
+
+def _content_language(response):
+    """An HTML page's `Content-Language`: the language it was written in, as in `<html lang>`."""
+    if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
+        response.headers.setdefault("Content-Language", str(get_locale() or default_language()))
+    return response
+
+
 # ---------------------------------------------------------------- catalogs
 
 
@@ -392,6 +421,7 @@ def init_app(app):
     app.jinja_env.filters["month"] = month
     app.jinja_env.filters["isotime"] = isotime
     app.after_request(_vary)
+    app.before_request(_say_language)
     register_commands(app)
 
 

@@ -92,7 +92,7 @@ def post_edit(client, listing, **overrides):
 def item_photo_order(client, listing):
     """The photos' stems as the item page's gallery shows them (main first)."""
     page = html(client.get(f"/pristroy/{listing.id}"))
-    main = re.search(r'class="item-photo" itemprop="image" src="/media/([0-9a-f]{32})\.', page).group(1)
+    main = re.search(r'class="item-photo" src="/media/([0-9a-f]{32})\.', page).group(1)
     thumbs = re.findall(r'class="item-gallery-link[^"]*" data-full="/media/([0-9a-f]{32})\.', page)
     return main, thumbs, page
 
