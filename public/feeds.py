@@ -12,15 +12,14 @@ SITEMAP_CHUNK = 50_000
 FEED_SIZE = 50
 
 # What crawlers are asked to leave alone: the moderators' admin, each customer's own
-# pages, the sign-in, registration and password pages, the language switch (the same
-# page again), the store connector's API and the operators' probes. Everything else
-# (the home page, the showcase, item and product pages, photos, the feed) is public.
+# pages, the password and one-time sign-in pages, the language switch (the same page
+# again), the store connector's API and the operators' probes. Everything else is public:
+# the home page, the showcase, item and product pages, photos, the feed, and the log-in
+# and registration pages (a customer searching for "<store> log in" should find them).
 PRIVATE_PATHS = (
     "/admin/",
     "/account/",
-    "/login",
     "/logout",
-    "/register",
     "/reset",
     "/change",
     "/verify",

@@ -1,7 +1,8 @@
 """A bulk action on hundreds of listings goes through in one request and ends with its summary."""
 
-from playhouse.test_utils import count_queries
 from decimal import Decimal
+
+from playhouse.test_utils import count_queries
 
 from models import Listing, ListingStatus, Notification
 from models.demo import bulk_import_listings

@@ -154,9 +154,7 @@ def test_the_whole_story(new_page, look, axe, photo_file):
     # popup, which no page script can click, so we read its options and pick alice's).
     user_box = user_filter.get_by_role("combobox")
     expect(user_box).to_have_value("ali")
-    admin.wait_for_function(
-        "box => box.list && box.list.dataset.query === 'ali'", arg=user_box.element_handle()
-    )
+    admin.wait_for_function("box => box.list && box.list.dataset.query === 'ali'", arg=user_box.element_handle())
     offered = user_box.evaluate("box => [...box.list.options].map(o => o.value)")
     assert "alice" in offered and "bob" not in offered and "admin" not in offered, offered
     user_box.fill("alice")  # picking the option puts its value in the box
