@@ -15,7 +15,8 @@ import sys
 BENCH = os.path.dirname(os.path.abspath(__file__))
 # bench/profile.py would shadow the standard library's `profile`.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != BENCH]
-sys.path.insert(0, os.path.dirname(BENCH))
+# FLOOR_APP: the app's sources to import (bench/run passes its frozen copy).
+sys.path.insert(0, os.environ.get("FLOOR_APP") or os.path.dirname(BENCH))
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
@@ -26,6 +27,7 @@ import time  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--json", action="store_true", help="also print {page: p50 ms} as a last JSON line")
     opts = parser.parse_args()
 
     from flask import Flask
@@ -59,6 +61,10 @@ def main():
     for name, _c, _p in pages:
         p50 = statistics.median(times[name])
         print(f"{name:<36} {p50 * 1000:8.3f} {p50 / floor:8.2f}")
+    if opts.json:
+        import json
+
+        print(json.dumps({name: statistics.median(times[name]) * 1000 for name, _c, _p in pages}))
 
 
 if __name__ == "__main__":
