@@ -27,4 +27,3 @@ def test_small_answers_stay_plain(client):
     health = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
     assert len(health.data) < 1024
     assert "Content-Encoding" not in health.headers
-
