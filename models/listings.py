@@ -187,10 +187,13 @@ class Listing(BaseModel):
             return []
         by_id = {}
         for row in _admin_rows(ids):
+            # With its size, so the list can link the smallest WebP copy (Photo.webp_sizes).
             if row.own_stem:
-                photo = PhotoName(row.own_stem, row.own_ext)
+                photo = PhotoName(row.own_stem, row.own_ext, row.own_width, row.own_height)
+            elif row.product_stem:
+                photo = PhotoName(row.product_stem, row.product_ext, row.product_width, row.product_height)
             else:
-                photo = PhotoName(row.product_stem, row.product_ext) if row.product_stem else None
+                photo = None
             by_id[row.id] = AdminRow(
                 id=row.id,
                 name=row.name,
@@ -341,8 +344,12 @@ def _admin_rows_query(ids):
             Order.number,
             Photo.stem.alias("own_stem"),
             Photo.ext.alias("own_ext"),
+            Photo.width.alias("own_width"),
+            Photo.height.alias("own_height"),
             product_photo.stem.alias("product_stem"),
             product_photo.ext.alias("product_ext"),
+            product_photo.width.alias("product_width"),
+            product_photo.height.alias("product_height"),
         )
         .join(User, on=(Listing.owner == User.id))
         .switch(Listing)

@@ -21,7 +21,6 @@ shared cache in front; any answer to a visitor with a session gets `private, no-
 unless it chose its own.
 """
 
-import gzip
 import hashlib
 import json
 import logging
@@ -33,7 +32,7 @@ from collections import OrderedDict
 
 from flask import current_app, g, request, session
 
-from . import i18n
+from . import compress, i18n
 
 log = logging.getLogger("flea_market")
 
@@ -57,8 +56,6 @@ CACHEABLE = frozenset(
 # request id, the security headers, the caching headers set below).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "X-Robots-Tag")
 VARY = ("Accept-Language", "Accept-Encoding", "Cookie")
-# Pages smaller than this go out plain: gzip would not pay for itself.
-MIN_GZIP = 512
 REDIS_RETRY_AFTER = 5.0
 MAX_KEY = 300
 
@@ -94,9 +91,8 @@ class Entry:
 
 
 def _gzip(body):
-    if len(body) < MIN_GZIP:
-        return b""
-    return gzip.compress(body, compresslevel=6, mtime=0)
+    # Once per entry, so a little harder than per response; small pages go out plain.
+    return compress.gzip_bytes(body, 6) or b""
 
 
 class MemoryStore:
@@ -216,16 +212,12 @@ def _before():
     return _answer(entry, "hit")
 
 
-def _wants_gzip():
-    return request.accept_encodings["gzip"] > 0
-
-
 def _answer(entry, how):
     """The response for `entry`: gzip when the client takes it, 304 when it has this copy.
 
     `X-Cache` says whether it came from the cache (`hit`), was just stored (`miss`) or
     could not be (`off`: no store, or Redis not answering)."""
-    zipped = bool(entry.gzipped) and _wants_gzip()
+    zipped = bool(entry.gzipped) and compress.accepts_gzip()
     etag = entry.etag + ("-gz" if zipped else "")
     response = current_app.response_class(status=entry.status, headers=entry.headers)
     response.set_etag(etag)

@@ -10,7 +10,6 @@ few). nginx serves /static/ itself in production (deploy/); this is for `python 
 and a gunicorn without a proxy in front.
 """
 
-import gzip
 import hashlib
 import mimetypes
 import os
@@ -20,9 +19,10 @@ from flask import current_app, request, send_from_directory
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
+from .compress import accepts_gzip, gzip_bytes
+
 YEAR = 365 * 24 * 3600
 COMPRESSIBLE = (".css", ".js", ".svg", ".json", ".webmanifest", ".ico", ".map", ".txt")
-MIN_GZIP = 1024
 
 _lock = threading.Lock()
 # (path, mtime_ns, size) -> (hash, gzipped bytes or None)
@@ -43,8 +43,8 @@ def _version(path, stat):
             data = fh.read()
         digest = hashlib.blake2b(data, digest_size=5).hexdigest()
         zipped = None
-        if path.endswith(COMPRESSIBLE) and len(data) >= MIN_GZIP:
-            zipped = gzip.compress(data, compresslevel=9, mtime=0)
+        if path.endswith(COMPRESSIBLE):
+            zipped = gzip_bytes(data, 9)  # once per file version: the hardest level
         found = (digest, zipped)
         with _lock:
             _versions[key] = found
@@ -59,7 +59,7 @@ def serve_from(folder, filename):
     stat = os.stat(path)
     digest, zipped = _version(path, stat)
     versioned = request.args.get("v") == digest
-    if zipped is not None and request.accept_encodings["gzip"] > 0:
+    if zipped is not None and accepts_gzip():
         mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
         response = current_app.response_class(zipped, mimetype=mimetype)
         response.headers["Content-Encoding"] = "gzip"

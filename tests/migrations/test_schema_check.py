@@ -38,9 +38,11 @@ def test_an_app_behind_its_schema_answers_503_and_logs_one_line_until_upgraded(r
         assert MESSAGE in assert_refused(client.post("/login", data={"email": "alice", "password": "alice12345"}))
         api = assert_refused(client.get("/api/v1/listings"))
         assert api.startswith("{") and MESSAGE in api
-        stylesheet = client.get("/static/css/app.css")  # the 503 page's own styles still load
-        assert stylesheet.status_code == 200
-        stylesheet.close()
+        # The 503 page's own styles, its icon and Flask-Admin's files still load.
+        for url in ("/static/css/app.css", "/favicon.ico", "/admin/static/bootstrap/bootstrap4/css/bootstrap.min.css"):
+            asset = client.get(url)
+            assert asset.status_code == 200, url
+            asset.close()
 
         # The command line still works: that is how the operator upgrades.
         runner = app.test_cli_runner()

@@ -179,6 +179,16 @@ def test_account_thumbnails_use_the_small_webp_copies(app, client, login_as, adm
     assert srcset_urls(tag) == [(f"/media/{photo.stem}.w240.webp", 240)]
 
 
+def test_admin_list_thumbnails_use_the_smallest_webp_copy(app, client, login_as, admin, alice, make_listing):
+    listing = make_listing(alice, status=S.APPROVED, admin=admin, photo=processed())
+    photo = Photo.get_by_id(listing.photo_id)
+    login_as(admin)
+    tag = [t for t in imgs(html(client.get("/admin/pristroy/"))) if "admin-thumb" in t][0]
+    assert attr(tag, "src") == f"/media/{photo.stem}.w240.webp"
+    assert (attr(tag, "width"), attr(tag, "height"), attr(tag, "loading")) == ("48", "48", "lazy")
+    assert fetch(client, attr(tag, "src"))[0] == 200
+
+
 def test_a_listing_that_is_not_public_has_its_webp_copies_served_only_to_its_owner_and_admins(
     app, client, login_as, admin, alice, bob, make_listing
 ):
