@@ -1,7 +1,11 @@
 """Servers of the operations tests' own: a PostgreSQL and a Redis that a test may stop.
 
 The shared services are never stopped; these run on ports of this suite
-(`OPS_PORT_BASE`, default 55410, and the next few) in temporary folders.
+(`OPS_PORT_BASE`, default 25410, and the next few) in temporary folders.
+The default is below Linux's ephemeral range (32768-60999): a port in that
+range may be the local end of any outgoing connection, so a server can fail to
+bind it, and a connect to it with nothing listening can reach itself (TCP
+self-connect) and pass for a server that came up.
 """
 
 import glob
@@ -18,7 +22,7 @@ import time
 
 import pytest
 
-PORT_BASE = int(os.environ.get("OPS_PORT_BASE", "55410"))
+PORT_BASE = int(os.environ.get("OPS_PORT_BASE", "25410"))
 OWN_POSTGRES_PORT = PORT_BASE + 1
 OWN_REDIS_PORT = PORT_BASE + 2
 SERVED_APP_PORT = PORT_BASE + 3
@@ -115,6 +119,8 @@ class OwnRedis:
             stdout=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"redis-server on port {self.port} exited with {self.proc.returncode}")
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
