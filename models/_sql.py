@@ -62,6 +62,28 @@ class CompiledQuery:
         return list(query._get_cursor_wrapper(database().execute_sql(sql, values)))
 
 
+def _run_with(query, hint):
+    """Run a select over `listing` (as "t1") with an index hint; PostgreSQL plans by itself."""
+    if is_postgres():
+        return list(query)
+    sql, params = query.sql()
+    table = '"listing" AS "t1"'
+    if table not in sql:
+        return list(query)
+    sql = sql.replace(table, f"{table} {hint}", 1)
+    return list(query._get_cursor_wrapper(database().execute_sql(sql, params)))
+
+
+def rows_by_index(query, index):
+    """Run a select over `listing` with SQLite walking `index` (the query's sort order).
+
+    For a search with many matches: the planner would look every match up by id
+    and sort them all; walking the sort order's index and testing each entry
+    against the matches stops as soon as the page is full.
+    """
+    return _run_with(query, f'INDEXED BY "{index}"')
+
+
 def rows_by_rowid(query):
     """Run a select over `listing`, with SQLite looking rows up by id only.
 
@@ -72,11 +94,4 @@ def rows_by_rowid(query):
     follows the rows named. PostgreSQL's planner chooses well by itself. The rows
     come back in the query's own row type (tuples, namedtuples, models).
     """
-    if is_postgres():
-        return list(query)
-    sql, params = query.sql()
-    table = '"listing" AS "t1"'
-    if table not in sql:
-        return list(query)
-    sql = sql.replace(table, table + " NOT INDEXED", 1)
-    return list(query._get_cursor_wrapper(database().execute_sql(sql, params)))
+    return _run_with(query, "NOT INDEXED")

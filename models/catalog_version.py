@@ -8,8 +8,12 @@ product or photo (the lifecycle, the admin, the store connector, expiry, the dem
 bumps it without having to remember to.
 """
 
+from flask import has_request_context, request
+
 from .db import database
 from .migrations import m0011_catalog_version as _frozen
+
+ENVIRON_KEY = "flea_market.catalog_version"
 
 
 def create_catalog_version():
@@ -23,4 +27,18 @@ def current():
     return row[0] if row else None
 
 
-__all__ = ["create_catalog_version", "current"]
+def for_request():
+    """The version as this request first read it: read once, however many caches ask.
+
+    The page cache keys the page by it and the showcase's counts by it too, so they
+    agree. Outside a request, `current()`.
+    """
+    if not has_request_context():
+        return current()
+    environ = request.environ
+    if ENVIRON_KEY not in environ:
+        environ[ENVIRON_KEY] = current()
+    return environ[ENVIRON_KEY]
+
+
+__all__ = ["create_catalog_version", "current", "for_request"]

@@ -17,7 +17,7 @@ from .listings import Listing, ListingStatus
 from .moderation import ModerationEvent
 from .orders import Order, OrderLine, OrderStatus, Product
 from .photos import Photo, process_image, write_files
-from .search import search_words
+from .search import fill_search_index, search_words
 from .users import Role, User, UserRoles, utcnow
 
 DEMO_ACCOUNTS = [
@@ -238,8 +238,8 @@ def _indexes_built_after(tables, active=True):
         real.execute_sql(sql)
     if trigger:
         real.execute_sql(trigger[0])
-        # The external-content full-text table indexed again from `listing`, in one pass.
-        real.execute_sql("INSERT INTO listing_fts(listing_fts) VALUES ('rebuild')")
+        # The full-text table (public listings only) indexed again from `listing`, in one pass.
+        fill_search_index()
 
 
 def generate_listings(count, progress=None, seed=None, batch=2000):

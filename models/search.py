@@ -10,7 +10,8 @@ and indexed with the language-neutral tokenisation of each database, so
 SQLite and PostgreSQL answer alike (they only split on spaces):
 
 * SQLite: an FTS5 table with external content (`listing_fts`, rowid = listing
-  id) over `search_text`, kept in step by three triggers on `listing`.
+  id) over `search_text` of the public listings, kept in step by three triggers
+  on `listing`.
 * PostgreSQL: a generated `tsvector` column `listing.search` of `search_text`
   (configuration `simple`) with a GIN index.
 
@@ -43,24 +44,40 @@ LANGUAGES = ("en", "ru")
 # paid once per distinct word since word_forms keeps its answers (so no cache of its own).
 LEMMATIZER = simplemma.Lemmatizer(cache_max_size=0, lemmatization_strategy=DefaultStrategy(low_memory=True))
 
+# Only public (Approved) listings are in the SQLite index, so a search's matches are the
+# visible ones: counting them is counting index entries, and a word in half the hidden
+# catalog costs nothing. A listing enters the index when it becomes Approved and leaves
+# when it stops being (the triggers below follow `status` as well as `search_text`).
+# Kept in step with the migration m0012_search_public_only.
+PUBLIC = "'approved'"
 SQLITE_SETUP = (
     """CREATE VIRTUAL TABLE listing_fts USING fts5(
         search_text, content='listing', content_rowid='id',
         tokenize='unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER IF NOT EXISTS listing_fts_insert AFTER INSERT ON listing BEGIN
+    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_insert AFTER INSERT ON listing
+        WHEN new.status = {PUBLIC} BEGIN
         INSERT INTO listing_fts(rowid, search_text) VALUES (new.id, coalesce(new.search_text, ''));
     END""",
-    """CREATE TRIGGER IF NOT EXISTS listing_fts_delete AFTER DELETE ON listing BEGIN
+    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_delete AFTER DELETE ON listing
+        WHEN old.status = {PUBLIC} BEGIN
         INSERT INTO listing_fts(listing_fts, rowid, search_text)
         VALUES ('delete', old.id, coalesce(old.search_text, ''));
     END""",
-    """CREATE TRIGGER IF NOT EXISTS listing_fts_update AFTER UPDATE OF search_text ON listing BEGIN
+    # The external-content index must be told exactly what it holds to remove it: the old
+    # text, and only if the old row was in it.
+    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_update AFTER UPDATE OF search_text, status ON listing
+        WHEN old.status = {PUBLIC} OR new.status = {PUBLIC} BEGIN
         INSERT INTO listing_fts(listing_fts, rowid, search_text)
-        VALUES ('delete', old.id, coalesce(old.search_text, ''));
-        INSERT INTO listing_fts(rowid, search_text) VALUES (new.id, coalesce(new.search_text, ''));
+        SELECT 'delete', old.id, coalesce(old.search_text, '') WHERE old.status = {PUBLIC};
+        INSERT INTO listing_fts(rowid, search_text)
+        SELECT new.id, coalesce(new.search_text, '') WHERE new.status = {PUBLIC};
     END""",
-    # Index what was in the table before the index existed (an older database).
-    "INSERT INTO listing_fts(listing_fts) VALUES ('rebuild')",
+)
+# What the index holds, from scratch ('rebuild' would index every row, public or not).
+SQLITE_FILL = (
+    "INSERT INTO listing_fts(listing_fts) VALUES ('delete-all')",
+    f"INSERT INTO listing_fts(rowid, search_text) SELECT id, coalesce(search_text, '') FROM listing"
+    f" WHERE status = {PUBLIC}",
 )
 
 POSTGRES_SETUP = (
@@ -82,6 +99,13 @@ def create_search_index():
         return
     for statement in SQLITE_SETUP:
         real.execute_sql(statement)
+    fill_search_index()
+
+
+def fill_search_index():
+    """Index the public listings again from scratch (SQLite; after a bulk load)."""
+    for statement in SQLITE_FILL:
+        database().execute_sql(statement)
 
 
 # ---------------------------------------------------------------- word forms
@@ -169,6 +193,18 @@ def matching_ids(q):
         sql = f"SELECT rowid FROM listing_fts WHERE listing_fts MATCH {param}"
     # Parenthesised: it is used as `Listing.id IN (...)`.
     return SQL(f"({sql})", [_match_expression(words)])
+
+
+def count_matches(q):
+    """How many public listings match `q`, counted in the index alone; None on PostgreSQL
+    (whose index holds every listing: the caller counts with its own filter)."""
+    if is_postgres():
+        return None
+    words = query_words(q)
+    if not words:
+        return 0
+    sql = f"SELECT count(*) FROM listing_fts WHERE listing_fts MATCH {database().param}"
+    return database().execute_sql(sql, [_match_expression(words)]).fetchone()[0]
 
 
 # ---------------------------------------------------------------- keeping search_text current

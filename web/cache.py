@@ -200,7 +200,7 @@ def _before():
     from models import catalog_version
 
     g.page_cacheable = True
-    version = catalog_version.current()
+    version = catalog_version.for_request()
     store = current_app.extensions["page_cache"]["store"]
     if version is None or store is None:
         return None

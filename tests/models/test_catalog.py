@@ -4,6 +4,7 @@ The helpers must return exactly what the plain peewee query returns: same rows,
 same order, same row type.
 """
 
+import logging
 from decimal import Decimal
 
 import pytest
@@ -147,14 +148,29 @@ def test_cards_in_the_order_asked_public_only(listings):
     assert catalog.cards([]) == []
 
 
-def test_count_is_remembered_for_the_ttl(app, listings, make_listing):
+def _count_reads(caplog, filters):
+    """(the count, the queries that made it other than the catalog version's read)."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        total = catalog.count(filters)
+    reads = [r.msg[0] for r in caplog.records if r.name == "peewee" and "catalog_version" not in r.msg[0]]
+    return total, reads
+
+
+def test_count_is_remembered_until_the_catalog_changes_or_the_ttl_passes(app, listings, make_listing, caplog):
     app.config["SHOWCASE_COUNT_TTL"] = 60
     everything, wool = catalog.Filters(), catalog.Filters(q="wool")
     assert (catalog.count(everything), catalog.count(wool)) == (5, 2)
+    assert _count_reads(caplog, everything) == (5, [])  # remembered
+    assert _count_reads(caplog, wool) == (2, [])
     make_listing(listings["seller"], ListingStatus.APPROVED, listings["admin"], name="Wool scarf")
-    assert (catalog.count(everything), catalog.count(wool)) == (5, 2)  # remembered
+    # The move changed the catalog version: counted again at once, not after the TTL.
+    total, reads = _count_reads(caplog, everything)
+    assert total == 6 and len(reads) == 1
+    assert catalog.count(wool) == 3
     app.config["SHOWCASE_COUNT_TTL"] = 0
-    assert (catalog.count(everything), catalog.count(wool)) == (6, 3)
+    total, reads = _count_reads(caplog, wool)
+    assert total == 3 and len(reads) == 1
     assert (
         catalog.count(catalog.Filters(price_min=Decimal("700"), price_max=Decimal("2500"))) == 4
     )  # 700, 800, 1500, 2500

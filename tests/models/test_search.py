@@ -26,10 +26,36 @@ def test_index_follows_edits_and_deletes(app, make_user, make_listing):
     listing = make_listing(owner, status=ListingStatus.APPROVED, admin=admin, description="Antique samovar")
     assert _found("samovar") == {listing.id}
     lifecycle.edit_listing(owner, listing.id, ListingData("Teapot", "Porcelain teapot", "100", 1))
+    lifecycle.approve(admin, listing.id)
     assert _found("samovar") == set()
     assert _found("porcelain") == {listing.id}
     Listing.delete().where(Listing.id == listing.id).execute()
     assert _found("porcelain") == set()
+
+
+def test_a_search_counts_only_what_visitors_can_see(app, client, make_user, make_listing):
+    """SQLite's index holds the Approved listings only and the showcase's count is the index's
+    own: a listing leaves the count when it stops being public and comes back with approval."""
+    admin = make_user(admin=True)
+    owner = make_user()
+    shown = make_listing(owner, status=ListingStatus.APPROVED, admin=admin, description="Brass samovar")
+    make_listing(owner, status=ListingStatus.MODERATION, description="Copper samovar")
+    make_listing(owner, status=ListingStatus.DECLINED, admin=admin, description="Tin samovar")
+    other = make_listing(owner, status=ListingStatus.APPROVED, admin=admin, description="Silver samovar")
+
+    def count_shown():
+        page = client.get("/pristroy/?q=samovar").get_data(as_text=True)
+        return page.count('listing-card"'), page
+
+    assert count_shown()[0] == 2
+    lifecycle.edit_listing(owner, other.id, ListingData("Samovar", "Silver samovar, cleaned", "100", 1))
+    cards, page = count_shown()
+    assert cards == 1 and "1 listing<" in page, page
+    lifecycle.approve(admin, other.id)
+    assert count_shown()[0] == 2
+    lifecycle.mark_sold(owner, shown.id)
+    cards, page = count_shown()
+    assert cards == 1 and "1 listing<" in page
 
 
 def test_query_words_are_plain_words():

@@ -1,0 +1,42 @@
+"""SQLite's search index holds the public (Approved) listings only: its triggers follow
+`status` as well as `search_text`, and it is filled again from the Approved rows. A
+search's count is then the index's own, and a word common in the hidden part of the
+catalog costs nothing. PostgreSQL's GIN index is left as it is.
+"""
+
+from peewee import PostgresqlDatabase
+
+# Frozen copy of models.search.SQLITE_SETUP at this step.
+PUBLIC = "'approved'"
+STATEMENTS = (
+    "DROP TRIGGER IF EXISTS listing_fts_insert",
+    "DROP TRIGGER IF EXISTS listing_fts_delete",
+    "DROP TRIGGER IF EXISTS listing_fts_update",
+    f"""CREATE TRIGGER listing_fts_insert AFTER INSERT ON listing
+        WHEN new.status = {PUBLIC} BEGIN
+        INSERT INTO listing_fts(rowid, search_text) VALUES (new.id, coalesce(new.search_text, ''));
+    END""",
+    f"""CREATE TRIGGER listing_fts_delete AFTER DELETE ON listing
+        WHEN old.status = {PUBLIC} BEGIN
+        INSERT INTO listing_fts(listing_fts, rowid, search_text)
+        VALUES ('delete', old.id, coalesce(old.search_text, ''));
+    END""",
+    f"""CREATE TRIGGER listing_fts_update AFTER UPDATE OF search_text, status ON listing
+        WHEN old.status = {PUBLIC} OR new.status = {PUBLIC} BEGIN
+        INSERT INTO listing_fts(listing_fts, rowid, search_text)
+        SELECT 'delete', old.id, coalesce(old.search_text, '') WHERE old.status = {PUBLIC};
+        INSERT INTO listing_fts(rowid, search_text)
+        SELECT new.id, coalesce(new.search_text, '') WHERE new.status = {PUBLIC};
+    END""",
+    # Empty the index and fill it with the public rows ('rebuild' would index every row).
+    "INSERT INTO listing_fts(listing_fts) VALUES ('delete-all')",
+    f"INSERT INTO listing_fts(rowid, search_text) SELECT id, coalesce(search_text, '') FROM listing"
+    f" WHERE status = {PUBLIC}",
+)
+
+
+def upgrade(migrator, database):
+    if isinstance(database, PostgresqlDatabase):
+        return
+    for statement in STATEMENTS:
+        database.execute_sql(statement)
