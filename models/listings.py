@@ -260,12 +260,7 @@ class ListingPhoto(BaseModel):
     @classmethod
     def photos_of(cls, listing):
         """The listing's Photo rows in order, main first: one query."""
-        rows = list(
-            Photo.select(Photo)
-            .join(cls, on=(cls.photo == Photo.id))
-            .where(cls.listing == listing.id)
-            .order_by(cls.position)
-        )
+        rows = _photos_of(listing.id)
         if not rows and listing.photo_id:
             rows = [listing.photo]
         return rows
@@ -368,6 +363,12 @@ def _admin_rows_query(ids):
 _admin_rows = CompiledQuery(_admin_rows_query)
 _with_related_by_id = CompiledQuery(lambda listing_id: Listing.with_related().where(Listing.id == listing_id))
 _with_related_by_ids = CompiledQuery(lambda ids: Listing.with_related().where(Listing.id.in_(ids)))
+_photos_of = CompiledQuery(
+    lambda listing_id: Photo.select(Photo)
+    .join(ListingPhoto, on=(ListingPhoto.photo == Photo.id))
+    .where(ListingPhoto.listing == listing_id)
+    .order_by(ListingPhoto.position)
+)
 
 
 def listed_quantities(line_ids):
