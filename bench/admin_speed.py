@@ -24,7 +24,8 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 
 sys.path.insert(0, BENCH)
-sys.path.insert(0, os.path.dirname(BENCH))
+# FLOOR_APP: the app's sources to import (bench/run passes its frozen copy).
+sys.path.insert(0, os.environ.get("FLOOR_APP") or os.path.dirname(BENCH))
 
 import run as harness  # noqa: E402
 
@@ -34,6 +35,7 @@ def main():
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many admin requests")
     parser.add_argument("--top", type=int, default=40, help="lines of each profile table")
+    parser.add_argument("--json", action="store_true", help="print the two medians as JSON last (for bench/run)")
     opts = parser.parse_args()
 
     from app import create_app
@@ -62,6 +64,10 @@ def main():
     print(f"admin    /admin/pristroy/  p50 {admin_ms:6.1f} ms")
     print(f"showcase /pristroy/        p50 {showcase_ms:6.1f} ms")
     print(f"admin / showcase: {admin_ms / showcase_ms:.2f}×  (median of {opts.requests} each, alternated)")
+    if opts.json:
+        import json
+
+        print(json.dumps({"admin": admin_ms, "showcase": showcase_ms}))
     if opts.profile:
         prof = cProfile.Profile()
         prof.enable()
