@@ -364,10 +364,12 @@ _admin_rows = CompiledQuery(_admin_rows_query)
 _with_related_by_id = CompiledQuery(lambda listing_id: Listing.with_related().where(Listing.id == listing_id))
 _with_related_by_ids = CompiledQuery(lambda ids: Listing.with_related().where(Listing.id.in_(ids)))
 _photos_of = CompiledQuery(
-    lambda listing_id: Photo.select(Photo)
-    .join(ListingPhoto, on=(ListingPhoto.photo == Photo.id))
-    .where(ListingPhoto.listing == listing_id)
-    .order_by(ListingPhoto.position)
+    lambda listing_id: (
+        Photo.select(Photo)
+        .join(ListingPhoto, on=(ListingPhoto.photo == Photo.id))
+        .where(ListingPhoto.listing == listing_id)
+        .order_by(ListingPhoto.position)
+    )
 )
 
 

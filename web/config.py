@@ -129,7 +129,7 @@ SETTINGS = [
     ),
     Setting(
         "PAGE_CACHE_BYTES",
-        32 * 1024 * 1024,
+        24 * 1024 * 1024,
         int,
         env=True,
         doc="bytes of pages (plain and gzip) the in-process cache keeps, per worker",
