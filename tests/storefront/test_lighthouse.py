@@ -14,10 +14,9 @@ import pytest
 from tests.storefront import scores
 
 PRESETS = ("mobile", "desktop")
-# The issue asks 90. Flask-Admin's stack (Bootstrap 4, jQuery, select2, moment, the date picker:
-# 110 KB of script gzipped) measures 83-89 here after gzip, one Bootstrap, deferred scripts and
-# late widget styles (66 before); 80 holds that gain without failing on the runs' noise.
-ADMIN_MOBILE_PERFORMANCE = 80
+# The issue's 90. Flask-Admin's stack measured 83-89 while Font Awesome's stylesheet held up the
+# first paint; with it after the list (templates/admin/base.html) three runs gave 99, 100, 92.
+ADMIN_MOBILE_PERFORMANCE = 90
 
 
 @pytest.fixture(scope="module")
