@@ -106,7 +106,7 @@ class Filters:
 
     @property
     def narrowed(self):
-        return bool(self.q) or self.price_min is not None or self.price_max is not None
+        return self.searching or self.priced
 
     def conditions(self):
         """The WHERE conditions: public, matching the words, within the price range."""
@@ -163,16 +163,15 @@ def count(filters):
     hit = cache.get(key)
     if hit is not None and now - hit[0] < ttl:
         return hit[1]
-    query = Listing.select(fn.COUNT(Listing.id).alias("n")).where(*filters.conditions()).namedtuples()
-    in_index = count_matches(filters.q) if filters.searching and not filters.priced else None
-    if in_index is not None:
-        # SQLite's search index holds the public listings only: its count is the answer.
-        total = in_index
-    elif filters.searching:
-        # Counting the matches costs what the matches are, not the whole catalog.
-        total = rows_by_rowid(query)[0].n or 0
-    else:
-        total = query.scalar() or 0
+    # SQLite's search index holds the public listings only: its count is the answer.
+    total = count_matches(filters.q) if filters.searching and not filters.priced else None
+    if total is None:
+        query = Listing.select(fn.COUNT(Listing.id).alias("n")).where(*filters.conditions()).namedtuples()
+        if filters.searching:
+            # Counting the matches costs what the matches are, not the whole catalog.
+            total = rows_by_rowid(query)[0].n or 0
+        else:
+            total = query.scalar() or 0
     if len(cache) > MAX_COUNTS:
         cache.clear()
     cache[key] = (now, total)

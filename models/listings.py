@@ -150,7 +150,8 @@ class Listing(BaseModel):
 
     @classmethod
     def public_condition(cls):
-        """The one definition of "public": Approved. Every public query filters by this."""
+        """The one definition of "public": Approved. Every public query filters by this, and
+        SQLite's search index holds these rows only (models.search: its triggers say the same)."""
         return cls.status == ListingStatus.APPROVED
 
     @classmethod

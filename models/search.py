@@ -32,6 +32,7 @@ from peewee import SQL, ModelUpdate
 from simplemma.strategies import DefaultStrategy
 
 from .db import database, is_postgres
+from .migrations import m0012_search_public_only as _frozen
 
 MAX_QUERY_WORDS = 8
 MAX_WORD_LENGTH = 40
@@ -47,38 +48,15 @@ LEMMATIZER = simplemma.Lemmatizer(cache_max_size=0, lemmatization_strategy=Defau
 # Only public (Approved) listings are in the SQLite index, so a search's matches are the
 # visible ones: counting them is counting index entries, and a word in half the hidden
 # catalog costs nothing. A listing enters the index when it becomes Approved and leaves
-# when it stops being (the triggers below follow `status` as well as `search_text`).
-# Kept in step with the migration m0012_search_public_only.
-PUBLIC = "'approved'"
+# when it stops being: the triggers of m0012_search_public_only follow `status` as well
+# as `search_text` (the same SQL builds a new database's index).
 SQLITE_SETUP = (
     """CREATE VIRTUAL TABLE listing_fts USING fts5(
         search_text, content='listing', content_rowid='id',
         tokenize='unicode61 remove_diacritics 2')""",
-    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_insert AFTER INSERT ON listing
-        WHEN new.status = {PUBLIC} BEGIN
-        INSERT INTO listing_fts(rowid, search_text) VALUES (new.id, coalesce(new.search_text, ''));
-    END""",
-    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_delete AFTER DELETE ON listing
-        WHEN old.status = {PUBLIC} BEGIN
-        INSERT INTO listing_fts(listing_fts, rowid, search_text)
-        VALUES ('delete', old.id, coalesce(old.search_text, ''));
-    END""",
-    # The external-content index must be told exactly what it holds to remove it: the old
-    # text, and only if the old row was in it.
-    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_update AFTER UPDATE OF search_text, status ON listing
-        WHEN old.status = {PUBLIC} OR new.status = {PUBLIC} BEGIN
-        INSERT INTO listing_fts(listing_fts, rowid, search_text)
-        SELECT 'delete', old.id, coalesce(old.search_text, '') WHERE old.status = {PUBLIC};
-        INSERT INTO listing_fts(rowid, search_text)
-        SELECT new.id, coalesce(new.search_text, '') WHERE new.status = {PUBLIC};
-    END""",
+    *_frozen.TRIGGERS,
 )
-# What the index holds, from scratch ('rebuild' would index every row, public or not).
-SQLITE_FILL = (
-    "INSERT INTO listing_fts(listing_fts) VALUES ('delete-all')",
-    f"INSERT INTO listing_fts(rowid, search_text) SELECT id, coalesce(search_text, '') FROM listing"
-    f" WHERE status = {PUBLIC}",
-)
+SQLITE_FILL = _frozen.FILL
 
 POSTGRES_SETUP = (
     """ALTER TABLE listing ADD COLUMN IF NOT EXISTS search tsvector

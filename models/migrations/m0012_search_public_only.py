@@ -6,32 +6,40 @@ catalog costs nothing. PostgreSQL's GIN index is left as it is.
 
 from peewee import PostgresqlDatabase
 
-# Frozen copy of models.search.SQLITE_SETUP at this step.
+# models.search builds a new database's index with these same statements.
 PUBLIC = "'approved'"
-STATEMENTS = (
-    "DROP TRIGGER IF EXISTS listing_fts_insert",
-    "DROP TRIGGER IF EXISTS listing_fts_delete",
-    "DROP TRIGGER IF EXISTS listing_fts_update",
-    f"""CREATE TRIGGER listing_fts_insert AFTER INSERT ON listing
+TRIGGERS = (
+    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_insert AFTER INSERT ON listing
         WHEN new.status = {PUBLIC} BEGIN
         INSERT INTO listing_fts(rowid, search_text) VALUES (new.id, coalesce(new.search_text, ''));
     END""",
-    f"""CREATE TRIGGER listing_fts_delete AFTER DELETE ON listing
+    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_delete AFTER DELETE ON listing
         WHEN old.status = {PUBLIC} BEGIN
         INSERT INTO listing_fts(listing_fts, rowid, search_text)
         VALUES ('delete', old.id, coalesce(old.search_text, ''));
     END""",
-    f"""CREATE TRIGGER listing_fts_update AFTER UPDATE OF search_text, status ON listing
+    # The external-content index must be told exactly what it holds to remove it: the old
+    # text, and only if the old row was in it.
+    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_update AFTER UPDATE OF search_text, status ON listing
         WHEN old.status = {PUBLIC} OR new.status = {PUBLIC} BEGIN
         INSERT INTO listing_fts(listing_fts, rowid, search_text)
         SELECT 'delete', old.id, coalesce(old.search_text, '') WHERE old.status = {PUBLIC};
         INSERT INTO listing_fts(rowid, search_text)
         SELECT new.id, coalesce(new.search_text, '') WHERE new.status = {PUBLIC};
     END""",
-    # Empty the index and fill it with the public rows ('rebuild' would index every row).
+)
+# The index emptied and filled with the public rows ('rebuild' would index every row).
+FILL = (
     "INSERT INTO listing_fts(listing_fts) VALUES ('delete-all')",
     f"INSERT INTO listing_fts(rowid, search_text) SELECT id, coalesce(search_text, '') FROM listing"
     f" WHERE status = {PUBLIC}",
+)
+STATEMENTS = (
+    "DROP TRIGGER IF EXISTS listing_fts_insert",
+    "DROP TRIGGER IF EXISTS listing_fts_delete",
+    "DROP TRIGGER IF EXISTS listing_fts_update",
+    *TRIGGERS,
+    *FILL,
 )
 
 

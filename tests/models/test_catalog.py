@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from models import Listing, ListingStatus, catalog
-from models._sql import CompiledQuery, rows_by_rowid
+from models._sql import CompiledQuery, rows_by_index, rows_by_rowid
 from models.search import matching_ids
 
 
@@ -122,6 +122,25 @@ def test_rows_by_rowid_names_the_listing_table_not_indexed_on_sqlite(app, listin
     with count_queries() as counter:
         rows_by_rowid(_public(Listing.id.in_(matching_ids("wool"))).tuples())
     assert ("NOT INDEXED" in counter.get_queries()[0].msg[0]) == (db_kind == "sqlite")
+
+
+@pytest.mark.parametrize("sort", ["new", "price", "-price"])
+def test_rows_by_index_returns_what_the_plain_query_returns(app, listings, db_kind, sort):
+    from playhouse.test_utils import count_queries
+
+    for word in ("wool", "scarf", "nothing-matches"):
+        query = (
+            Listing.select(Listing.id)
+            .where(Listing.public_condition(), Listing.id.in_(matching_ids(word)))
+            .order_by(*catalog.SORTS[sort])
+            .limit(3)
+            .tuples()
+        )
+        with count_queries() as counter:
+            walked = rows_by_index(query, catalog.SORT_INDEXES[sort])
+        assert walked == list(query.clone()), (sort, word)
+        named = f'INDEXED BY "{catalog.SORT_INDEXES[sort]}"' in counter.get_queries()[0].msg[0]
+        assert named == (db_kind == "sqlite")
 
 
 # ---------------------------------------------------------------- catalog

@@ -28,3 +28,23 @@ def test_deep_pages_from_remembered_positions_match_offset(app, client, sort):
         page(13)
     queries = [record.msg[0] for record in counter.get_queries()]
     assert any("<=" in q or ">=" in q for q in queries), "page 13 starts from page 12's position"
+
+
+def test_a_move_is_on_the_next_deep_page_at_once(app, client, make_user, make_listing):
+    """A remembered position belongs to the catalog as it was: after an approval puts one
+    listing in front, page 13 starts one listing earlier at once, not after the TTL."""
+    from models import ListingStatus
+    from models.demo import generate_listings
+
+    generate_listings(200, seed=11)
+    app.config["SHOWCASE_PAGE_SIZE"] = 5
+    app.config["SHOWCASE_COUNT_TTL"] = 60
+
+    def page(number):
+        return item_ids(client.get(f"/pristroy/?page={number}"))
+
+    page(12)  # page 12's start is remembered; page 13 is read from it
+    before = {12: page(12), 13: page(13)}
+    newest = make_listing(make_user(), status=ListingStatus.APPROVED, admin=make_user(admin=True))
+    assert page(1)[0] == newest.id
+    assert page(13) == [before[12][-1], *before[13][:-1]]
